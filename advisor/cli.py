@@ -1,0 +1,79 @@
+"""The ``advisor`` command line: argparse subcommands, no logic of its own.
+
+Each subcommand lives in ``advisor/commands/<name>.py`` and exposes
+``add_parser(subparsers)`` and ``run(args) -> int``. Command modules import
+only argparse-level things at module level, so building the parser stays
+cheap; heavy work (the TUI, litellm) is imported inside ``run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from advisor import __version__
+from advisor.errors import EXIT_INTERRUPTED, EXIT_USAGE, GateFailed, UserError
+
+# Order here is the order ``advisor --help`` lists them.
+COMMANDS = ("interview", "decide", "init", "rules", "explain", "triage", "probe")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as :class:`UserError` (exit 2, no traceback)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UserError(f"{message}\n{self.format_usage().strip()}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the full parser (used by :func:`main` and by tests)."""
+    parser = _Parser(
+        prog="advisor",
+        description=(
+            "Decide whether to fine-tune an LLM or fix retrieval, tools, validators or "
+            "the prompt; triage a fine-tune that got worse; probe real models. "
+            "With no command, opens the interactive app."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"advisor {__version__}")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="open the app on the most recent autosaved interview session",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        module = importlib.import_module(f"advisor.commands.{name}")
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``advisor`` console script; returns the exit status."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(args_list)
+        if args.command is None:
+            from advisor.commands import app
+
+            return app.run(args)
+        module = importlib.import_module(f"advisor.commands.{args.command}")
+        return int(module.run(args) or 0)
+    except UserError as e:
+        print(f"advisor: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except GateFailed as e:
+        print(f"advisor: gate failed: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("advisor: interrupted; progress so far is kept", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # e.g. `advisor rules list | head`
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

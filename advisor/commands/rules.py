@@ -1,0 +1,15 @@
+"""``advisor rules``: placeholder while the foundation is built."""
+
+from __future__ import annotations
+
+import argparse
+
+from advisor.errors import UserError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    sub.add_parser("rules", help="(coming soon)")
+
+
+def run(args: argparse.Namespace) -> int:
+    raise UserError("not available yet")

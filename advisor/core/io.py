@@ -1,0 +1,197 @@
+"""File input and output shared by every reader and writer.
+
+* :func:`load_yaml` parses YAML and keeps the line of every key, so a
+  validation error can point at ``answers.yaml:7``.
+* :func:`validation_error` turns a pydantic error into one :class:`UserError`
+  naming the file, the line, the key and what is allowed.
+* :func:`atomic_write` writes through a temporary file and ``os.replace`` so an
+  interrupted write never leaves a half-written record or session.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, get_args
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from advisor.errors import UserError
+
+KeyPath = tuple[Any, ...]
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """Read a UTF-8 text file or raise a :class:`UserError` saying why not."""
+    p = Path(path)
+    try:
+        return p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError("file not found", file=str(path)) from None
+    except IsADirectoryError:
+        raise UserError("is a directory, expected a file", file=str(path)) from None
+    except PermissionError:
+        raise UserError("permission denied", file=str(path)) from None
+    except UnicodeDecodeError as e:
+        raise UserError(f"not UTF-8 text (byte {e.start})", file=str(path)) from None
+
+
+def _collect_lines(node: yaml.Node, path: KeyPath, out: dict[KeyPath, int]) -> None:
+    out.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            key = k.value if isinstance(k, yaml.ScalarNode) else str(k.value)
+            out[path + (key,)] = k.start_mark.line + 1
+            _collect_lines(v, path + (key,), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            _collect_lines(v, path + (i,), out)
+
+
+def parse_yaml(text: str, *, file: str) -> tuple[Any, dict[KeyPath, int]]:
+    """Parse YAML text; return the data and a map of key path -> line number.
+
+    Raises:
+        UserError: malformed YAML, with the line and column of the problem.
+    """
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        problem = (e.problem or e.context or "malformed YAML").strip()
+        raise UserError(
+            f"malformed YAML: {problem}",
+            file=file,
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+        ) from None
+    except yaml.YAMLError as e:  # pragma: no cover - unmarked errors are rare
+        raise UserError(f"malformed YAML: {e}", file=file) from None
+    lines: dict[KeyPath, int] = {}
+    if node is not None:
+        _collect_lines(node, (), lines)
+    return data, lines
+
+
+def load_yaml(path: str | os.PathLike[str]) -> tuple[Any, dict[KeyPath, int]]:
+    """Read and parse a YAML file (see :func:`parse_yaml`)."""
+    return parse_yaml(read_text(path), file=str(path))
+
+
+def dotted(loc: KeyPath) -> str:
+    """``("data", "examples")`` -> ``data.examples``; list indexes as ``[2]``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _model_at(model: type[BaseModel], loc: KeyPath) -> type[BaseModel] | None:
+    """The pydantic model that holds the field at ``loc[:-1]``, if it is one."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        field = current.model_fields.get(str(part))
+        if field is None:
+            return None
+        current = _unwrap(field.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(tp: Any) -> Any:
+    """Strip Optional/list wrappers down to a model class where there is one."""
+    for _ in range(4):
+        args = [a for a in get_args(tp) if a is not type(None)]
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            return tp
+        if not args:
+            return tp
+        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+        tp = models[0] if models else args[0]
+    return tp
+
+
+def validation_error(
+    err: ValidationError,
+    *,
+    file: str,
+    lines: dict[KeyPath, int] | None = None,
+    model: type[BaseModel] | None = None,
+) -> UserError:
+    """Turn the first pydantic error into a :class:`UserError` a person can act on.
+
+    The message names the key, the value given and what is allowed (the
+    literal choices, the allowed keys at that level, or the expected type).
+    Further errors are counted, so fixing one never hides the rest for long.
+    """
+    errors = err.errors(include_url=False)
+    first = errors[0]
+    loc: KeyPath = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    # pydantic reports union branches as extra loc parts such as 'literal[...]'; drop them.
+    loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in {"int", "float", "str", "bool"})))
+    key = dotted(loc) or None
+    kind = first["type"]
+    given = first.get("input")
+    if kind == "extra_forbidden":
+        allowed = ""
+        if model is not None:
+            holder = _model_at(model, loc) if len(loc) > 1 else model
+            if holder is not None:
+                allowed = "; allowed keys here: " + ", ".join(holder.model_fields)
+        msg = f"unknown key{allowed}"
+    elif kind == "literal_error":
+        msg = f"{given!r} is not allowed; expected one of: {first['ctx']['expected']}"
+    elif kind == "missing":
+        msg = "is required"
+    else:
+        msg = f"{first['msg']} (got {given!r})" if given is not None else first["msg"]
+    if len(errors) > 1:
+        msg += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''} in this file)"
+    line = None
+    if lines:
+        probe = loc
+        while probe and probe not in lines:
+            probe = probe[:-1]
+        line = lines.get(probe)
+    return UserError(msg, file=file, line=line, key=key)
+
+
+def atomic_write(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` to ``path`` atomically (temp file in the same folder, then rename).
+
+    A reader sees either the old file or the new one, never half of either;
+    an interrupted run leaves the previous version intact.
+
+    Raises:
+        UserError: the folder does not exist or cannot be written.
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise UserError("cannot write: folder does not exist", file=str(target))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as e:
+        raise UserError(f"cannot write: {e.strerror}", file=str(target)) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return target
