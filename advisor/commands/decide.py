@@ -1,15 +1,123 @@
-"""``advisor decide``: placeholder while the foundation is built."""
+"""``advisor decide``: answers file -> recommendation, as a record or JSON."""
 
 from __future__ import annotations
 
 import argparse
-
-from advisor.errors import UserError
+import json
+import sys
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    sub.add_parser("decide", help="(coming soon)")
+    p = sub.add_parser(
+        "decide",
+        help="recommend a lever from an answers file (no screen; for scripts and CI)",
+        description="Read an answers file (see `advisor init`) and print the recommendation "
+        "as a markdown decision record, JSON (CONTRACT section 2) or a short text summary.",
+    )
+    p.add_argument("--answers", "-a", required=True, metavar="FILE", help="answers YAML file")
+    p.add_argument("--format", "-f", choices=("md", "json", "text"), default="md", help="output format (default md)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of standard output")
+    p.add_argument("--triage", metavar="FILE", help="embed an `advisor triage --format json` result in the record")
+    p.add_argument("--evidence", metavar="FILE", help="use and embed an `advisor probe --format json` result")
+    p.add_argument("--knowledge", metavar="DIR", help=argparse.SUPPRESS)
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="date for the record (default today)")
+    p.add_argument(
+        "--fail-on",
+        choices=("not_recommended", "not_yet", "blockers"),
+        action="append",
+        default=[],
+        help="exit 1 if the verdict is this (or any blocker fails); repeatable",
+    )
+
+
+def load_json_file(path: str) -> dict:
+    """Read a JSON object produced by another advisor command."""
+    from advisor.core.io import read_text
+    from advisor.errors import UserError
+
+    text = read_text(path)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise UserError(f"malformed JSON: {e.msg}", file=path, line=e.lineno, column=e.colno) from None
+    if not isinstance(data, dict):
+        raise UserError("expected a JSON object", file=path, line=1)
+    return data
 
 
 def run(args: argparse.Namespace) -> int:
-    raise UserError("not available yet")
+    import datetime as dt
+
+    from advisor.core.answers import load_answers
+    from advisor.core.decide import decide
+    from advisor.core.io import atomic_write
+    from advisor.core.knowledge import load_knowledge
+    from advisor.core.record import render_json, render_markdown
+    from advisor.errors import GateFailed, UserError
+
+    kb = load_knowledge(args.knowledge)
+    answers = load_answers(args.answers)
+    triage = load_json_file(args.triage) if args.triage else None
+    evidence = load_json_file(args.evidence) if args.evidence else None
+    facts = None
+    if evidence is not None:
+        try:
+            from advisor.core.probe import evidence_facts
+        except ImportError:  # probes not installed in this build
+            evidence_facts = None
+        facts = evidence_facts(evidence) if evidence_facts else None
+    date = None
+    if args.date:
+        try:
+            date = dt.date.fromisoformat(args.date)
+        except ValueError:
+            raise UserError(f"--date: expected YYYY-MM-DD, got {args.date!r}") from None
+    assessment = decide(answers, kb, evidence=facts)
+
+    if args.format == "json":
+        text = render_json(assessment, triage=triage, evidence=evidence)
+    elif args.format == "md":
+        text = render_markdown(assessment, kb, date=date, triage=triage, evidence=evidence)
+    else:
+        text = summary_text(assessment)
+    if args.output:
+        atomic_write(args.output, text)
+        print(f"advisor: wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+    failed = []
+    if "not_recommended" in args.fail_on and assessment.verdict == "not_recommended":
+        failed.append("verdict is not_recommended")
+    if "not_yet" in args.fail_on and assessment.verdict == "not_yet":
+        failed.append("verdict is not_yet")
+    if "blockers" in args.fail_on and assessment.blockers:
+        failed.append(f"{len(assessment.blockers)} blocker(s): {', '.join(b.id for b in assessment.blockers)}")
+    if failed:
+        raise GateFailed("; ".join(failed))
+    return 0
+
+
+def summary_text(a) -> str:  # noqa: ANN001 - Assessment, imported lazily
+    """A short plain-text summary (for terminals and logs)."""
+    lines = [
+        f"primary: {a.primary}",
+        f"verdict: {a.verdict}",
+        f"confidence: {a.confidence_label} ({a.confidence:.2f})",
+    ]
+    if a.fine_tune_method:
+        lines.append(f"fine-tune method: {a.fine_tune_method}")
+    lines.append("ranking:")
+    for o in a.options:
+        lines.append(f"  {o.score:>6g}  {o.id}")
+        for r in o.reasons[:3]:
+            lines.append(f"          {r.weight:+g} {r.rule}")
+    if a.blockers:
+        lines.append("blockers:")
+        lines += [f"  {b.id}: {b.fix}" for b in a.blockers]
+    if a.unknowns:
+        lines.append("unknowns: " + ", ".join(u.key for u in a.unknowns))
+    if a.counterfactuals:
+        lines.append("what would change this:")
+        lines += [f"  {c.text}" for c in a.counterfactuals]
+    return "\n".join(lines) + "\n"

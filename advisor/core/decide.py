@@ -314,7 +314,9 @@ def decide(
 
     unknowns: list[Unknown] = []
     cfs: list[Counterfactual] = []
-    for q in kb.questions:
+    # A question the interview skips by its `ask_if` is not an open question.
+    asked = [q for q in kb.questions if q.should_ask(facts)]
+    for q in asked:
         value = facts.get(q.key)
         if is_unknown(value):
             rules = [r.id for r in core.pending if q.key in r.when.keys()]
@@ -322,7 +324,7 @@ def decide(
             unknowns.append(Unknown(key=q.key, prompt=q.prompt, rules=rules, blockers=blocks))
     if counterfactuals:
         by_key = {u.key: u for u in unknowns}
-        for q in kb.questions:
+        for q in asked:
             value = facts.get(q.key)
             for alt in _candidates(q, None if is_unknown(value) else value, kb):
                 alt_core = _evaluate(kb, {**facts, q.key: alt})

@@ -1,0 +1,113 @@
+"""Unknowns never count as favourable; counterfactuals are honest and minimal."""
+
+from __future__ import annotations
+
+import pytest
+
+from advisor.core.answers import Answers, load_answers
+from advisor.core.decide import decide
+from advisor.core.knowledge import load_knowledge
+from tests.conftest import DATA
+
+READY = DATA / "good" / "invoice_extractor.yaml"
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return load_knowledge()
+
+
+def test_the_ready_fixture_is_ready(kb):
+    assert decide(load_answers(str(READY)), kb).verdict == "ready"
+
+
+def test_forgetting_any_readiness_answer_prevents_ready(kb):
+    """Removing an answer a readiness check reads must never leave the verdict 'ready'."""
+    answers = load_answers(str(READY))
+    keys = sorted({k for b in kb.blockers for k in b.when.keys() if not k.startswith("evidence.")})
+    assert len(keys) >= 10
+    for key in keys:
+        a = decide(answers.with_answer(key, None), kb)
+        assert a.verdict != "ready", key
+        assert key in [u.key for u in a.unknowns]
+        assert any(key in u.keys for u in a.unverified), key
+
+
+def test_unknowns_lower_confidence(kb):
+    full = decide(load_answers(str(READY)), kb)
+    partial = decide(load_answers(str(READY)).with_answer("failure.same_input_same_wrong_output", None)
+                     .with_answer("knowledge.change_rate", None), kb)
+    assert partial.confidence < full.confidence
+
+
+def test_enum_value_unknown_is_treated_like_a_missing_key(kb):
+    a = decide(load_answers(str(READY)).with_answer("data.quality", "unknown"), kb)
+    b = decide(load_answers(str(READY)).with_answer("data.quality", None), kb)
+    assert a.verdict == b.verdict == "not_yet"
+    assert [o.score for o in a.options] == [o.score for o in b.options]
+    assert "data.quality" in [u.key for u in a.unknowns]
+
+
+def test_empty_answers_give_low_confidence_and_list_every_key(kb):
+    a = decide(Answers(), kb)
+    assert a.confidence_label == "low"
+    assert len(a.unknowns) == len(kb.questions)
+    assert a.verdict != "ready"
+    # Unanswered questions say what they could change.
+    assert any(u.could_change for u in a.unknowns)
+
+
+def test_every_counterfactual_is_true_when_replayed(kb):
+    for name in ("invoice_extractor", "strict_json", "defi_apr_bot", "wallet_support_zendesk"):
+        answers = load_answers(str(DATA / "good" / f"{name}.yaml"))
+        base = decide(answers, kb)
+        if name != "defi_apr_bot":  # retrieval wins there by a margin no single answer overturns
+            assert base.counterfactuals, name
+        for c in base.counterfactuals:
+            alt = decide(answers.with_answer(c.key, c.alternative), kb, counterfactuals=False)
+            assert (alt.primary, alt.verdict) != (base.primary, base.verdict)
+            if c.primary:
+                assert c.primary == (base.primary, alt.primary)
+            if c.verdict:
+                assert c.verdict == (base.verdict, alt.verdict)
+
+
+def test_counterfactual_is_the_nearest_change_on_ordered_scales(kb):
+    """Daily-changing facts: the nearest rate that flips must be reported, not 'never'."""
+    answers = load_answers(str(READY)).with_answer("knowledge.change_rate", "daily")
+    a = decide(answers, kb)
+    cf = next(c for c in a.counterfactuals if c.key == "knowledge.change_rate")
+    order = ["never", "yearly", "monthly", "weekly", "daily"]
+    dist = abs(order.index(cf.alternative) - order.index("daily"))
+    for nearer in order:
+        d = abs(order.index(nearer) - order.index("daily"))
+        if 0 < d < dist:
+            alt = decide(answers.with_answer("knowledge.change_rate", nearer), kb, counterfactuals=False)
+            assert (alt.primary, alt.verdict) == (a.primary, a.verdict), nearer
+
+
+def test_numeric_counterfactual_sits_at_the_threshold(kb):
+    a = decide(load_answers(str(READY)), kb)
+    cf = next(c for c in a.counterfactuals if c.key == "data.examples")
+    # The data_too_small blocker fires below 200 examples: 199 is the nearest flip from 800.
+    assert cf.alternative == 199
+    assert cf.verdict == ("ready", "not_yet")
+
+
+def test_evidence_strengthens_retrieval(kb):
+    answers = load_answers(str(READY))
+    plain = decide(answers, kb)
+    measured = decide(answers, kb, evidence={"evidence.knowledge_verdict": "improvement"})
+    s = lambda a: next(o.score for o in a.options if o.id == "rag")  # noqa: E731
+    assert s(measured) > s(plain)
+
+
+def test_general_regression_evidence_blocks_readiness(kb):
+    a = decide(load_answers(str(READY)), kb, evidence={"evidence.general_verdict": "regression"})
+    assert "capability_regression" in {b.id for b in a.blockers}
+    assert a.verdict != "ready"
+
+
+def test_no_probe_run_is_not_an_unknown(kb):
+    a = decide(load_answers(str(READY)), kb)
+    assert not any(k.startswith("evidence.") for u in a.unverified for k in u.keys)
