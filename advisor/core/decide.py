@@ -277,10 +277,6 @@ def decide(
         for oid, w in rule.effects.items():
             reasons[oid].append(Reason(rule=rule.id, title=rule.title, family=rule.family, weight=w,
                                        text=rule.rationale, source=rule.source.cite()))
-        if rule.method:
-            best = max(rule.method.values(), key=abs)
-            method_reasons.append(Reason(rule=rule.id, title=rule.title, family=rule.family, weight=best,
-                                         text=rule.rationale, source=rule.source.cite()))
     pending_by_option: dict[str, list[str]] = {oid: [] for oid in OPTION_IDS}
     for rule in core.pending:
         for oid in rule.effects:
@@ -304,6 +300,12 @@ def decide(
         # Ties go to LoRA: cheaper to iterate and it leaves base weights frozen (seed 003).
         tie_order = {"lora": 0, "sft": 1, "preference": 2}
         method = sorted(core.method_scores, key=lambda m: (-core.method_scores[m], tie_order[m]))[0]
+        # Explain the chosen method by the rules that voted for it.
+        for rule, _ in core.fired:
+            w = rule.method.get(method, 0)
+            if w > 0:
+                method_reasons.append(Reason(rule=rule.id, title=rule.title, family=rule.family, weight=w,
+                                             text=rule.rationale, source=rule.source.cite()))
 
     # Confidence: the share of rule weight that was decided rather than waiting on unknowns.
     decided = sum(max((abs(w) for w in r.effects.values()), default=0) for r, _ in core.fired)
@@ -343,6 +345,8 @@ def decide(
                 ))
                 break  # the smallest change for this key is enough
 
+    # A change of lever matters more than a change of readiness: list those first.
+    cfs.sort(key=lambda c: 0 if c.primary else 1)
     return Assessment(
         verdict=core.verdict,  # type: ignore[arg-type]
         primary=core.primary,
