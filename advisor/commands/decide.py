@@ -14,7 +14,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Read an answers file (see `advisor init`) and print the recommendation "
         "as a markdown decision record, JSON (CONTRACT section 2) or a short text summary.",
     )
-    p.add_argument("--answers", "-a", required=True, metavar="FILE", help="answers YAML file")
+    p.add_argument("--answers", "-a", required=True, metavar="FILE", help="answers YAML file (- for standard input)")
     p.add_argument("--format", "-f", choices=("md", "json", "text"), default="md", help="output format (default md)")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of standard output")
     p.add_argument("--triage", metavar="FILE", help="embed an `advisor triage --format json` result in the record")
@@ -56,7 +56,12 @@ def run(args: argparse.Namespace) -> int:
     from advisor.errors import GateFailed, UserError
 
     kb = load_knowledge(args.knowledge)
-    answers = load_answers(args.answers)
+    if args.answers == "-":
+        from advisor.core.answers import parse_answers
+
+        answers = parse_answers(sys.stdin.read(), file="<stdin>")
+    else:
+        answers = load_answers(args.answers)
     triage = load_json_file(args.triage) if args.triage else None
     evidence = load_json_file(args.evidence) if args.evidence else None
     facts = None

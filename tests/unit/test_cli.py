@@ -141,3 +141,12 @@ def test_malformed_json_input_is_clear(cli, tmp_path):
     (tmp_path / "t.json").write_text("{\"causes\": [}\n")
     r = cli("decide", "--answers", str(GOOD / "invoice_extractor.yaml"), "--triage", str(tmp_path / "t.json"))
     assert r.returncode == 2 and "t.json:1:" in r.stderr and "malformed JSON" in r.stderr
+
+
+def test_decide_reads_answers_from_stdin(cli):
+    text = (GOOD / "strict_json.yaml").read_text()
+    r = cli("decide", "--answers", "-", "--format", "json", input=text)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["primary"] == "validators"
+    bad = cli("decide", "--answers", "-", input="failure:\n  main_cause: vibes\n")
+    assert bad.returncode == 2 and "<stdin>:2:" in bad.stderr
