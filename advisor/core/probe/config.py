@@ -1,0 +1,271 @@
+"""The probe config (CONTRACT section 4) and the eval-set reader.
+
+Every key is documented on its field; unknown keys are errors that name the
+file, the line and the allowed keys (via :func:`advisor.core.io.validation_error`).
+Paths inside the config are relative to the config file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from advisor.core.io import load_yaml, read_text, validation_error
+from advisor.errors import UserError
+
+SUITES = ("task", "shift", "general", "knowledge", "format")
+SuiteId = Literal["task", "shift", "general", "knowledge", "format"]
+ScorerType = Literal[
+    "exact", "normalized", "contains", "regex", "choice", "numeric", "json_valid", "json_schema", "judge"
+]
+PERTURBATIONS = ("typos", "case", "punct_spacing", "truncate", "distractor")
+Perturbation = Literal["typos", "case", "punct_spacing", "truncate", "distractor"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ScorerSpec(_Strict):
+    """How one answer is scored against its expected value (0.0 to 1.0)."""
+
+    type: ScorerType = Field(description="which scorer (see docs/probe.md)")
+    tolerance: float = Field(0.0, ge=0, description="numeric: absolute tolerance")
+    rel_tolerance: float = Field(0.0, ge=0, description="numeric: relative tolerance (fraction of expected)")
+    choices: Optional[list[str]] = Field(None, description="choice: the allowed answers")
+    pattern: Optional[str] = Field(None, description="regex: the pattern (default: the case's expected value)")
+    ignore_case: bool = Field(True, description="regex/choice/contains: ignore letter case")
+    schema_: Optional[Union[str, dict[str, Any]]] = Field(
+        None, alias="schema", description="json_schema: a JSON Schema, inline or a path to a .json file"
+    )
+    model: Optional[str] = Field(None, description="judge: the litellm model that grades answers")
+    rubric: Optional[str] = Field(None, description="judge: what a passing answer must do")
+
+
+class ModelsSpec(_Strict):
+    """The two models under comparison (any litellm model strings)."""
+
+    base: str = Field(description="the base model, e.g. openai/gpt-4o-mini")
+    candidate: str = Field(description="the fine-tuned (or otherwise changed) model")
+
+
+class FewShot(_Strict):
+    """One worked example shown to the prompted baseline."""
+
+    input: str
+    output: str
+
+
+class PromptedBaseline(_Strict):
+    """A third arm: the base model with an engineered prompt (seed 004's protocol)."""
+
+    system_prompt: Optional[str] = Field(None, description="replaces system_prompt for this arm")
+    few_shot: list[FewShot] = Field(default_factory=list, description="worked examples sent as prior turns")
+
+
+class ShiftSpec(_Strict):
+    """Which deterministic perturbations the shift suite applies."""
+
+    perturbations: list[Perturbation] = Field(default_factory=lambda: list(PERTURBATIONS))
+    paraphrase_model: Optional[str] = Field(None, description="a litellm model that writes one paraphrase per input")
+    seed: int = Field(0, description="seed for the perturbations (same seed, same inputs)")
+
+
+class FormatSpec(_Strict):
+    """What the format suite checks on the task inputs."""
+
+    schema_: Optional[Union[str, dict[str, Any]]] = Field(
+        None, alias="schema", description="JSON Schema the answers must satisfy (else: any valid JSON)"
+    )
+    instruction: str = Field(
+        "Respond with a single JSON object and nothing else.",
+        description="appended to the system prompt for this suite",
+    )
+
+
+class StatsSpec(_Strict):
+    """Statistics settings (kept in the output so a run can be reproduced)."""
+
+    resamples: int = Field(2000, ge=100, le=100000, description="bootstrap resamples")
+    seed: int = Field(0, description="bootstrap seed")
+    min_n: int = Field(50, ge=1, description="warn when a suite has fewer paired cases than this")
+
+
+class ProbeConfig(_Strict):
+    """The whole ``probe.yaml`` (CONTRACT section 4, plus optional extensions)."""
+
+    models: ModelsSpec
+    api_base: Optional[str] = Field(None, description="handed to litellm (vLLM, Ollama, a proxy)")
+    eval_set: Optional[str] = Field(None, description="JSONL eval set, relative to the config file")
+    scorer: Union[ScorerType, ScorerSpec] = Field("exact", description="scorer for the eval set")
+    suites: list[SuiteId] = Field(default_factory=lambda: list(SUITES))
+    system_prompt: str = Field("", description="system prompt for task, shift, knowledge and format")
+    temperature: float = Field(0.0, ge=0, le=2)
+    max_tokens: int = Field(256, ge=1, le=100000)
+    top_p: Optional[float] = Field(None, gt=0, le=1)
+    seed: Optional[int] = Field(None, description="decoding seed, where the provider honours one")
+    concurrency: int = Field(8, ge=1, le=512, description="requests in flight at once")
+    timeout_s: float = Field(60.0, gt=0, description="per-request timeout in seconds")
+    max_retries: int = Field(4, ge=0, le=20, description="retries on 429, 5xx, connection errors, timeouts")
+    backoff_s: float = Field(1.0, ge=0, le=60, description="first retry delay; doubles each attempt, with jitter")
+    budget_usd: Optional[float] = Field(None, ge=0, description="stop sending once this much is spent")
+    cache: Optional[str] = Field(None, description="sqlite cache path (default .advisor-probe-cache.sqlite beside the config)")
+    prompted_baseline: Optional[PromptedBaseline] = None
+    shift: ShiftSpec = Field(default_factory=ShiftSpec)
+    format: FormatSpec = Field(default_factory=FormatSpec)
+    stats: StatsSpec = Field(default_factory=StatsSpec)
+
+    # Where the config came from (not a YAML key): relative paths resolve against it.
+    _dir: Path = Path(".")
+    _file: str = "<config>"
+
+    @field_validator("suites")
+    @classmethod
+    def _no_duplicate_suites(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError("a suite is listed twice")
+        if not v:
+            raise ValueError("list at least one suite")
+        return v
+
+    @property
+    def scorer_spec(self) -> ScorerSpec:
+        """The eval-set scorer as a :class:`ScorerSpec` (a bare name becomes ``{type: name}``)."""
+        return self.scorer if isinstance(self.scorer, ScorerSpec) else ScorerSpec(type=self.scorer)
+
+    def resolve(self, path: str) -> Path:
+        """A path from the config, relative to the config file's folder."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else self._dir / p
+
+    def settings(self) -> dict[str, Any]:
+        """The locked decoding settings, as sent with every request and recorded in the output."""
+        s: dict[str, Any] = {"temperature": self.temperature, "max_tokens": self.max_tokens}
+        if self.top_p is not None:
+            s["top_p"] = self.top_p
+        if self.seed is not None:
+            s["seed"] = self.seed
+        return s
+
+
+def sha256_text(text: str) -> str:
+    """Hex sha256 of UTF-8 text (used to record prompts without printing them)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def load_config(path: str | Path) -> ProbeConfig:
+    """Read and validate a probe config.
+
+    Args:
+        path: the YAML file.
+
+    Returns:
+        The validated config, remembering its folder for relative paths.
+
+    Raises:
+        UserError: malformed YAML, an unknown key, a bad value (file, line, key, allowed values).
+    """
+    file = str(path)
+    data, lines = load_yaml(path)
+    if not isinstance(data, dict):
+        raise UserError("expected a mapping of config keys (models, eval_set, ...)", file=file, line=1)
+    try:
+        cfg = ProbeConfig.model_validate(data)
+    except ValidationError as e:
+        raise validation_error(e, file=file, lines=lines, model=ProbeConfig) from None
+    cfg._dir = Path(path).resolve().parent
+    cfg._file = file
+    needs_eval = [s for s in cfg.suites if s in ("task", "shift", "knowledge", "format")]
+    if needs_eval and not cfg.eval_set:
+        raise UserError(
+            f"is required for the suites {', '.join(needs_eval)} (or run only --suites general)",
+            file=file, line=lines.get(("suites",)), key="eval_set",
+        )
+    spec = cfg.scorer_spec
+    if spec.type == "choice" and not spec.choices:
+        pass  # choices may come per case (the eval set's "choices" key); checked when loading cases
+    if spec.type == "judge" and not (spec.model and spec.rubric):
+        raise UserError("the judge scorer needs both 'model' and 'rubric'", file=file,
+                        line=lines.get(("scorer",)), key="scorer")
+    if spec.type == "json_schema" and spec.schema_ is None:
+        raise UserError("the json_schema scorer needs 'schema' (inline or a path)", file=file,
+                        line=lines.get(("scorer",)), key="scorer")
+    return cfg
+
+
+def load_schema(cfg: ProbeConfig, schema: str | dict | None, *, key: str) -> dict | None:
+    """Load a JSON Schema given inline or as a path relative to the config."""
+    if schema is None or isinstance(schema, dict):
+        return schema
+    p = cfg.resolve(schema)
+    text = read_text(p)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise UserError(f"malformed JSON schema: {e.msg}", file=str(p), line=e.lineno, column=e.colno) from None
+    if not isinstance(data, dict):
+        raise UserError("a JSON Schema must be an object", file=str(p), line=1, key=key)
+    try:
+        import jsonschema
+
+        jsonschema.validators.validator_for(data).check_schema(data)
+    except jsonschema.SchemaError as e:
+        raise UserError(f"not a valid JSON Schema: {e.message}", file=str(p), key=key) from None
+    return data
+
+
+class EvalCase(_Strict):
+    """One line of the eval set."""
+
+    input: str = Field(min_length=1)
+    expected: str = ""
+    context: Optional[str] = None
+    id: Optional[str] = None
+    choices: Optional[list[str]] = None
+
+    @field_validator("expected", mode="before")
+    @classmethod
+    def _numbers_as_text(cls, v: Any) -> Any:
+        # `"expected": 42` is a natural thing to write for numeric tasks.
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return str(v)
+        return v
+
+
+def load_eval_set(path: Path) -> list[EvalCase]:
+    """Read a JSONL eval set; every bad line names its line number and key.
+
+    Raises:
+        UserError: unreadable file, malformed JSON, unknown keys, duplicate ids, no cases.
+    """
+    file = str(path)
+    text = read_text(path)
+    cases: list[EvalCase] = []
+    seen: dict[str, int] = {}
+    for no, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError as e:
+            raise UserError(f"malformed JSON: {e.msg}", file=file, line=no, column=e.colno) from None
+        if not isinstance(obj, dict):
+            raise UserError('expected a JSON object like {"input": ..., "expected": ...}', file=file, line=no)
+        try:
+            case = EvalCase.model_validate(obj)
+        except ValidationError as e:
+            err = validation_error(e, file=file, model=EvalCase)
+            err.line = no
+            raise err from None
+        case.id = case.id or f"L{no}"
+        if case.id in seen:
+            raise UserError(f"duplicate id (first on line {seen[case.id]})", file=file, line=no, key="id")
+        seen[case.id] = no
+        cases.append(case)
+    if not cases:
+        raise UserError("the eval set has no cases", file=file)
+    return cases

@@ -1,0 +1,351 @@
+"""The async runner: sends every probe request through litellm, once.
+
+* concurrency is one named limit (``concurrency``), an ``asyncio.Semaphore``
+  held per attempt, so a request sleeping before a retry frees its slot;
+* each attempt has a timeout; 429, 5xx, connection errors, timeouts and
+  unreadable bodies are retried with exponential backoff and jitter, honouring
+  a sane ``Retry-After``; other errors (bad request, auth) are not retried;
+* every finished call is committed to the sqlite cache at once, so Ctrl-C or
+  a crash loses nothing already paid for, and a re-run sends only the rest;
+* a USD budget stops new requests once reached (calls in flight still land);
+* progress goes through the :class:`Progress` protocol.
+
+litellm is imported inside :func:`_litellm`, when the first request is about to
+go out: importing it costs seconds and ~170 MB, which the rest of the tool
+should never pay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, Optional, Protocol
+
+from advisor.core.probe.cache import CachedResponse, ResponseCache, request_key
+
+Messages = list[dict[str, str]]
+
+
+class Progress(Protocol):
+    """Where the runner reports progress (rich in the CLI, a bar in the TUI, nothing in CI)."""
+
+    def start(self, total: int, description: str = "") -> None:
+        """A phase begins with ``total`` requests (cached ones included)."""
+
+    def update(self, n: int = 1) -> None:
+        """``n`` more requests finished (answered, cached or failed)."""
+
+    def complete(self) -> None:
+        """The phase ended."""
+
+
+class SilentProgress:
+    """Progress that shows nothing (CI, non-tty, tests)."""
+
+    def start(self, total: int, description: str = "") -> None:  # noqa: D102
+        self.total, self.done = total, 0
+
+    def update(self, n: int = 1) -> None:  # noqa: D102
+        self.done += n
+
+    def complete(self) -> None:  # noqa: D102
+        pass
+
+
+@dataclass
+class Call:
+    """One distinct request."""
+
+    model: str
+    messages: Messages
+    settings: dict[str, Any]
+    key: str
+
+
+@dataclass
+class CallResult:
+    """The outcome of one call: content, or an error message (never both)."""
+
+    content: Optional[str] = None
+    error: Optional[str] = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: Optional[float] = None
+    cached: bool = False
+
+
+@dataclass
+class RunTotals:
+    """Counters for the output's ``run`` block."""
+
+    requests_sent: int = 0
+    attempts: int = 0
+    retries: int = 0
+    cache_hits: int = 0
+    errors: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    cost_unknown_models: set[str] = field(default_factory=set)
+    budget_reached: bool = False
+
+
+_SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD)", re.I)
+
+
+def redact(text: str) -> str:
+    """Remove the values of secret-looking environment variables from ``text``.
+
+    Error messages from providers sometimes echo request details; nothing that
+    ends up in the output or cache may contain a key.
+    """
+    for name, value in os.environ.items():
+        if value and len(value) >= 6 and _SECRET_NAME.search(name) and value in text:
+            text = text.replace(value, "[redacted]")
+    return re.sub(r"\bsk-[A-Za-z0-9_\-]{8,}", "[redacted]", text)
+
+
+_LITELLM: Any = None
+
+
+def _litellm() -> Any:
+    """Import and quiet litellm once (lazily: see the module docstring)."""
+    global _LITELLM
+    if _LITELLM is None:
+        # The bundled cost map; otherwise import blocks up to 5 s fetching it.
+        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+        import litellm
+
+        litellm.suppress_debug_info = True
+        litellm.telemetry = False
+        litellm.drop_params = True  # a provider that lacks `seed` should not fail the run
+        # Logging callbacks cost CPU per call; we keep our own totals.
+        litellm.callbacks = []
+        litellm.success_callback = []
+        litellm.failure_callback = []
+        litellm.turn_off_message_logging = True
+        _LITELLM = litellm
+    return _LITELLM
+
+
+def _status(e: BaseException) -> Optional[int]:
+    code = getattr(e, "status_code", None)
+    return code if isinstance(code, int) else None
+
+
+def _retry_after(e: BaseException) -> Optional[float]:
+    """The server's Retry-After in seconds, when it sent one we can read."""
+    headers: Any = None
+    for attr in ("headers", "litellm_response_headers"):
+        headers = getattr(e, attr, None)
+        if headers:
+            break
+    if not headers:
+        resp = getattr(e, "response", None)
+        headers = getattr(resp, "headers", None)
+    if not headers:
+        return None
+    try:
+        value = headers.get("retry-after") or headers.get("Retry-After")
+    except AttributeError:
+        return None
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None  # an HTTP date: fall back to our own backoff
+
+
+def _retryable(e: BaseException, litellm: Any) -> bool:
+    if isinstance(e, (asyncio.TimeoutError, TimeoutError, ConnectionError)):
+        return True
+    code = _status(e)
+    if code is not None and (code == 429 or code == 408 or code >= 500):
+        return True
+    retry_types = tuple(
+        t for t in (getattr(litellm, n, None) for n in (
+            "RateLimitError", "APIConnectionError", "Timeout", "InternalServerError",
+            "ServiceUnavailableError", "BadGatewayError", "APIResponseValidationError",
+        )) if isinstance(t, type)
+    )
+    if isinstance(e, retry_types):
+        return True
+    # A 200 with an unreadable body surfaces as a plain APIError without a 4xx code.
+    if isinstance(e, getattr(litellm, "APIError", ())) and (code is None or code >= 500):
+        return True
+    return code is None and isinstance(e, (ValueError, KeyError))
+
+
+def _short(e: BaseException) -> str:
+    name = type(e).__name__
+    code = _status(e)
+    msg = str(e).strip().splitlines()[0] if str(e).strip() else ""
+    if len(msg) > 200:
+        msg = msg[:200] + "..."
+    return redact(f"{name}{f' ({code})' if code else ''}: {msg}" if msg else name)
+
+
+class Runner:
+    """Sends calls with the limits of a probe config and fills the cache.
+
+    Args:
+        cache: the response cache.
+        api_base: handed to litellm with every call.
+        concurrency: requests in flight at once.
+        timeout_s: per-attempt timeout.
+        max_retries: retries after the first attempt.
+        backoff_s: first retry delay (doubles each attempt, jittered).
+        budget_usd: stop sending new requests once this much is spent.
+        progress: where progress goes.
+        use_cache: read the cache (writes happen regardless).
+    """
+
+    def __init__(
+        self,
+        cache: ResponseCache,
+        *,
+        api_base: Optional[str] = None,
+        concurrency: int = 8,
+        timeout_s: float = 60.0,
+        max_retries: int = 4,
+        backoff_s: float = 1.0,
+        budget_usd: Optional[float] = None,
+        progress: Optional[Progress] = None,
+        use_cache: bool = True,
+    ) -> None:
+        self.cache = cache
+        self.api_base = api_base
+        self.concurrency = concurrency
+        self.timeout_s = timeout_s
+        self.max_retries = max_retries
+        self.backoff_s = backoff_s
+        self.budget_usd = budget_usd
+        self.progress: Progress = progress or SilentProgress()
+        self.use_cache = use_cache
+        self.totals = RunTotals()
+        self._limit: Optional[asyncio.Semaphore] = None
+        self._rng = random.Random()  # jitter needs no reproducibility
+
+    def make_call(self, model: str, messages: Messages, settings: dict[str, Any]) -> Call:
+        """A :class:`Call` with its cache key."""
+        return Call(model, messages, settings, request_key(model, self.api_base, messages, settings))
+
+    async def run(self, calls: list[Call], description: str = "probing") -> dict[str, CallResult]:
+        """Answer every distinct call (by key); cached ones are not sent.
+
+        Returns:
+            key -> result; every key gets a result (content or error), none is lost.
+        """
+        unique: dict[str, Call] = {}
+        for c in calls:
+            unique.setdefault(c.key, c)
+        results: dict[str, CallResult] = {}
+        self.progress.start(len(unique), description)
+        todo: list[Call] = []
+        for key, call in unique.items():
+            hit = self.cache.get(key) if self.use_cache else None
+            if hit is not None:
+                results[key] = CallResult(hit.content, None, hit.prompt_tokens, hit.completion_tokens,
+                                          hit.cost_usd, cached=True)
+                self.totals.cache_hits += 1
+                self._count_usage(results[key])
+                self.progress.update(1)
+            else:
+                todo.append(call)
+        if todo:
+            self._limit = asyncio.Semaphore(self.concurrency)
+            litellm = _litellm()
+
+            async def one(call: Call) -> None:
+                res = await self._send(call, litellm)
+                results[call.key] = res
+                self.progress.update(1)
+
+            await asyncio.gather(*(one(c) for c in todo))
+        self.progress.complete()
+        return results
+
+    def _count_usage(self, r: CallResult) -> None:
+        self.totals.prompt_tokens += r.prompt_tokens
+        self.totals.completion_tokens += r.completion_tokens
+        if r.cost_usd is not None:
+            self.totals.cost_usd += r.cost_usd
+
+    def _over_budget(self) -> bool:
+        return self.budget_usd is not None and self.totals.cost_usd >= self.budget_usd
+
+    async def _send(self, call: Call, litellm: Any) -> CallResult:
+        assert self._limit is not None
+        last = "no attempt made"
+        for attempt in range(self.max_retries + 1):
+            if self._over_budget():
+                self.totals.budget_reached = True
+                self.totals.errors += 1
+                return CallResult(error=f"not sent: budget of {self.budget_usd} USD reached")
+            delay: Optional[float] = None
+            async with self._limit:
+                if attempt == 0:
+                    self.totals.requests_sent += 1
+                self.totals.attempts += 1
+                try:
+                    resp = await asyncio.wait_for(
+                        litellm.acompletion(
+                            model=call.model,
+                            messages=call.messages,
+                            api_base=self.api_base,
+                            timeout=self.timeout_s,
+                            num_retries=0,  # retries are ours: one policy, counted, visible
+                            max_retries=0,
+                            **call.settings,
+                        ),
+                        # litellm's own timeout should fire first; this guards a hang it misses.
+                        timeout=self.timeout_s + 2,
+                    )
+                    result = self._parse(resp, call, litellm)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as e:  # noqa: BLE001 - every failure becomes a result or a retry
+                    last = _short(e)
+                    if not _retryable(e, litellm) or attempt == self.max_retries:
+                        self.totals.errors += 1
+                        return CallResult(error=last if attempt == 0 else f"{last} (after {attempt + 1} attempts)")
+                    ra = _retry_after(e)
+                    step = self.backoff_s * (2**attempt)
+                    # Equal jitter: never zero, never in lockstep with the other workers.
+                    delay = step / 2 + self._rng.uniform(0, step / 2)
+                    if ra is not None and 0 <= ra <= 60:
+                        delay = max(ra, 0.0)
+                else:
+                    self.cache.put(call.key, call.model, CachedResponse(
+                        result.content or "", result.prompt_tokens, result.completion_tokens, result.cost_usd))
+                    self._count_usage(result)
+                    return result
+            self.totals.retries += 1
+            await asyncio.sleep(delay or 0)
+        self.totals.errors += 1  # pragma: no cover - the loop always returns
+        return CallResult(error=last)
+
+    def _parse(self, resp: Any, call: Call, litellm: Any) -> CallResult:
+        try:
+            content = resp.choices[0].message.content
+        except (AttributeError, IndexError, TypeError) as e:
+            raise ValueError(f"unreadable response: {e}") from None
+        usage = getattr(resp, "usage", None)
+        pt = int(getattr(usage, "prompt_tokens", 0) or 0)
+        ct = int(getattr(usage, "completion_tokens", 0) or 0)
+        cost: Optional[float]
+        try:
+            cost = float(litellm.completion_cost(completion_response=resp, model=call.model))
+        except Exception:  # noqa: BLE001 - unknown price: count 0 and say so
+            cost = None
+        if cost is None:
+            self.totals.cost_unknown_models.add(call.model)
+        return CallResult(content=content or "", prompt_tokens=pt, completion_tokens=ct, cost_usd=cost)
+
+
+def elapsed_since(t0: float) -> float:
+    """Seconds since ``t0`` (``time.perf_counter``)."""
+    return time.perf_counter() - t0
