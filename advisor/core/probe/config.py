@@ -7,10 +7,14 @@ Paths inside the config are relative to the config file.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal, Optional, Union
+
+import warnings
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -26,24 +30,40 @@ PERTURBATIONS = ("typos", "case", "punct_spacing", "truncate", "distractor")
 Perturbation = Literal["typos", "case", "punct_spacing", "truncate", "distractor"]
 
 
+
+
+@contextlib.contextmanager
+def quiet_schema_field() -> Iterator[None]:
+    """Define a model with a field named ``schema`` without pydantic's warning.
+
+    ``schema`` is the natural key in the YAML; pydantic warns that it shadows
+    the deprecated ``BaseModel.schema()``, which nothing here uses.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message='Field name "schema"', category=UserWarning)
+        yield
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
-class ScorerSpec(_Strict):
-    """How one answer is scored against its expected value (0.0 to 1.0)."""
+with quiet_schema_field():
 
-    type: ScorerType = Field(description="which scorer (see docs/probe.md)")
-    tolerance: float = Field(0.0, ge=0, description="numeric: absolute tolerance")
-    rel_tolerance: float = Field(0.0, ge=0, description="numeric: relative tolerance (fraction of expected)")
-    choices: Optional[list[str]] = Field(None, description="choice: the allowed answers")
-    pattern: Optional[str] = Field(None, description="regex: the pattern (default: the case's expected value)")
-    ignore_case: bool = Field(True, description="regex/choice/contains: ignore letter case")
-    schema_: Optional[Union[str, dict[str, Any]]] = Field(
-        None, alias="schema", description="json_schema: a JSON Schema, inline or a path to a .json file"
-    )
-    model: Optional[str] = Field(None, description="judge: the litellm model that grades answers")
-    rubric: Optional[str] = Field(None, description="judge: what a passing answer must do")
+    class ScorerSpec(_Strict):
+        """How one answer is scored against its expected value (0.0 to 1.0)."""
+
+        type: ScorerType = Field(description="which scorer (see docs/probe.md)")
+        tolerance: float = Field(0.0, ge=0, description="numeric: absolute tolerance")
+        rel_tolerance: float = Field(0.0, ge=0, description="numeric: relative tolerance (fraction of expected)")
+        choices: Optional[list[str]] = Field(None, description="choice: the allowed answers")
+        pattern: Optional[str] = Field(None, description="regex: the pattern (default: the case's expected value)")
+        ignore_case: bool = Field(True, description="regex/choice/contains: ignore letter case")
+        schema: Optional[Union[str, dict[str, Any]]] = Field(  # type: ignore[assignment]
+            None, description="json_schema: a JSON Schema, inline or a path to a .json file"
+        )
+        model: Optional[str] = Field(None, description="judge: the litellm model that grades answers")
+        rubric: Optional[str] = Field(None, description="judge: what a passing answer must do")
 
 
 class ModelsSpec(_Strict):
@@ -75,16 +95,18 @@ class ShiftSpec(_Strict):
     seed: int = Field(0, description="seed for the perturbations (same seed, same inputs)")
 
 
-class FormatSpec(_Strict):
-    """What the format suite checks on the task inputs."""
+with quiet_schema_field():
 
-    schema_: Optional[Union[str, dict[str, Any]]] = Field(
-        None, alias="schema", description="JSON Schema the answers must satisfy (else: any valid JSON)"
-    )
-    instruction: str = Field(
-        "Respond with a single JSON object and nothing else.",
-        description="appended to the system prompt for this suite",
-    )
+    class FormatSpec(_Strict):
+        """What the format suite checks on the task inputs."""
+
+        schema: Optional[Union[str, dict[str, Any]]] = Field(  # type: ignore[assignment]
+            None, description="JSON Schema the answers must satisfy (else: any valid JSON)"
+        )
+        instruction: str = Field(
+            "Respond with a single JSON object and nothing else.",
+            description="appended to the system prompt for this suite",
+        )
 
 
 class StatsSpec(_Strict):
@@ -101,7 +123,8 @@ class ProbeConfig(_Strict):
     models: ModelsSpec
     api_base: Optional[str] = Field(None, description="handed to litellm (vLLM, Ollama, a proxy)")
     eval_set: Optional[str] = Field(None, description="JSONL eval set, relative to the config file")
-    scorer: Union[ScorerType, ScorerSpec] = Field("exact", description="scorer for the eval set")
+    scorer: ScorerSpec = Field(default_factory=lambda: ScorerSpec(type="exact"),
+                               description="scorer for the eval set: a name, or a mapping with type and options")
     suites: list[SuiteId] = Field(default_factory=lambda: list(SUITES))
     system_prompt: str = Field("", description="system prompt for task, shift, knowledge and format")
     temperature: float = Field(0.0, ge=0, le=2)
@@ -123,6 +146,12 @@ class ProbeConfig(_Strict):
     _dir: Path = Path(".")
     _file: str = "<config>"
 
+    @field_validator("scorer", mode="before")
+    @classmethod
+    def _bare_scorer_name(cls, v: Any) -> Any:
+        # `scorer: exact` is shorthand for `scorer: {type: exact}`.
+        return {"type": v} if isinstance(v, str) else v
+
     @field_validator("suites")
     @classmethod
     def _no_duplicate_suites(cls, v: list[str]) -> list[str]:
@@ -135,7 +164,7 @@ class ProbeConfig(_Strict):
     @property
     def scorer_spec(self) -> ScorerSpec:
         """The eval-set scorer as a :class:`ScorerSpec` (a bare name becomes ``{type: name}``)."""
-        return self.scorer if isinstance(self.scorer, ScorerSpec) else ScorerSpec(type=self.scorer)
+        return self.scorer
 
     def resolve(self, path: str) -> Path:
         """A path from the config, relative to the config file's folder."""
@@ -191,7 +220,7 @@ def load_config(path: str | Path) -> ProbeConfig:
     if spec.type == "judge" and not (spec.model and spec.rubric):
         raise UserError("the judge scorer needs both 'model' and 'rubric'", file=file,
                         line=lines.get(("scorer",)), key="scorer")
-    if spec.type == "json_schema" and spec.schema_ is None:
+    if spec.type == "json_schema" and spec.schema is None:
         raise UserError("the json_schema scorer needs 'schema' (inline or a path)", file=file,
                         line=lines.get(("scorer",)), key="scorer")
     return cfg

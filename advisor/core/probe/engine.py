@@ -85,6 +85,9 @@ async def run_probe(
     """
     t0 = time.perf_counter()
     suites = list(suites or cfg.suites)
+    # Build once before touching the cache: bad eval data fails fast (exit 2)
+    # without creating a cache file or importing litellm.
+    cases = build_cases(cfg, suites, general_path=general_path)
     cache_file = cache_path or default_cache_path(cfg)
     cache = ResponseCache(cache_file)
     rid = run_id(cfg, suites)
@@ -115,7 +118,8 @@ async def run_probe(
             if missing:
                 warnings.append(f"{missing} input(s) got no paraphrase (errors or empty answers); they are left out")
 
-        cases = build_cases(cfg, suites, paraphrases=paraphrases, general_path=general_path)
+        if paraphrases is not None:
+            cases = build_cases(cfg, suites, paraphrases=paraphrases, general_path=general_path)
         settings = cfg.settings()
         calls: dict[tuple[int, str], Call] = {}
         for i, case in enumerate(cases):

@@ -19,7 +19,7 @@ from typing import Any, Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from advisor.core.io import load_yaml, validation_error
-from advisor.core.probe.config import EvalCase, ProbeConfig, ScorerSpec, load_eval_set, load_schema
+from advisor.core.probe.config import EvalCase, ProbeConfig, ScorerSpec, load_eval_set, load_schema, quiet_schema_field
 from advisor.core.probe.perturb import perturb
 from advisor.core.probe.scorers import check_regex, score
 from advisor.errors import UserError
@@ -66,41 +66,43 @@ class Case:
 # ----------------------------------------------------------------- built-in general set
 
 
-class GeneralItem(BaseModel):
-    """One built-in general-capability item (``playbooks/probes/general.yaml``)."""
+with quiet_schema_field():
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    class GeneralItem(BaseModel):
+        """One built-in general-capability item (``playbooks/probes/general.yaml``)."""
 
-    id: str = Field(description="stable id, used in win/loss tables")
-    category: Literal["arithmetic", "instruction", "formatting", "reasoning", "knowledge"]
-    prompt: str = Field(min_length=1, description="the user message")
-    scorer: Literal["exact", "normalized", "contains", "regex", "choice", "numeric", "json_valid", "json_schema"]
-    expected: str = ""
-    choices: Optional[list[str]] = None
-    tolerance: float = Field(0.0, ge=0)
-    rel_tolerance: float = Field(0.0, ge=0)
-    pattern: Optional[str] = None
-    schema_: Optional[dict[str, Any]] = Field(None, alias="schema")
-    reference: str = Field(description="an answer that passes this item's scorer (checked by the tests)")
+        model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    @model_validator(mode="after")
-    def _scorer_has_what_it_needs(self) -> "GeneralItem":
-        if self.scorer == "choice" and not self.choices:
-            raise ValueError("a choice item needs 'choices'")
-        if self.scorer == "regex" and not (self.pattern or self.expected):
-            raise ValueError("a regex item needs 'pattern'")
-        if self.scorer == "json_schema" and self.schema_ is None:
-            raise ValueError("a json_schema item needs 'schema'")
-        if self.scorer in ("exact", "normalized", "contains", "numeric") and not self.expected:
-            raise ValueError(f"a {self.scorer} item needs 'expected'")
-        return self
+        id: str = Field(description="stable id, used in win/loss tables")
+        category: Literal["arithmetic", "instruction", "formatting", "reasoning", "knowledge"]
+        prompt: str = Field(min_length=1, description="the user message")
+        scorer: Literal["exact", "normalized", "contains", "regex", "choice", "numeric", "json_valid", "json_schema"]
+        expected: str = ""
+        choices: Optional[list[str]] = None
+        tolerance: float = Field(0.0, ge=0)
+        rel_tolerance: float = Field(0.0, ge=0)
+        pattern: Optional[str] = None
+        schema: Optional[dict[str, Any]] = None  # type: ignore[assignment]
+        reference: str = Field(description="an answer that passes this item's scorer (checked by the tests)")
 
-    def scoring(self) -> Scoring:
-        """This item's scorer."""
-        return Scoring(
-            kind=self.scorer, expected=self.expected, tolerance=self.tolerance, rel_tolerance=self.rel_tolerance,
-            choices=self.choices, pattern=self.pattern, schema=self.schema_,
-        )
+        @model_validator(mode="after")
+        def _scorer_has_what_it_needs(self) -> "GeneralItem":
+            if self.scorer == "choice" and not self.choices:
+                raise ValueError("a choice item needs 'choices'")
+            if self.scorer == "regex" and not (self.pattern or self.expected):
+                raise ValueError("a regex item needs 'pattern'")
+            if self.scorer == "json_schema" and self.schema is None:
+                raise ValueError("a json_schema item needs 'schema'")
+            if self.scorer in ("exact", "normalized", "contains", "numeric") and not self.expected:
+                raise ValueError(f"a {self.scorer} item needs 'expected'")
+            return self
+
+        def scoring(self) -> Scoring:
+            """This item's scorer."""
+            return Scoring(
+                kind=self.scorer, expected=self.expected, tolerance=self.tolerance, rel_tolerance=self.rel_tolerance,
+                choices=self.choices, pattern=self.pattern, schema=self.schema,
+            )
 
 
 class GeneralSet(BaseModel):
@@ -211,7 +213,7 @@ def build_cases(
         path = cfg.resolve(cfg.eval_set)
         eval_cases = load_eval_set(path)
         _check_cases(cfg, spec, eval_cases, str(path))
-        schema = load_schema(cfg, spec.schema_, key="scorer.schema") if spec.type == "json_schema" else None
+        schema = load_schema(cfg, spec.schema, key="scorer.schema") if spec.type == "json_schema" else None
     sys_prompt = cfg.system_prompt
 
     if "task" in suites or "shift" in suites:
@@ -260,7 +262,7 @@ def build_cases(
                             _scoring_for(cfg, spec, c, schema), question=c.input))
 
     if "format" in suites:
-        fschema = load_schema(cfg, cfg.format.schema_, key="format.schema")
+        fschema = load_schema(cfg, cfg.format.schema, key="format.schema")
         system = (sys_prompt + "\n\n" + cfg.format.instruction).strip()
         kind = "json_schema" if fschema is not None else "json_valid"
         for c in eval_cases:
