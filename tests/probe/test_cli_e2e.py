@@ -1,0 +1,92 @@
+"""`advisor probe` as a user runs it: a real process, real HTTP, Ctrl-C and resume, no key leaks."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+from tests.conftest import ROOT
+from tests.probe.conftest import SECRET
+from tests.probe.server import DATA, Oracle
+
+N_TASK = sum(1 for line in (DATA / "eval.jsonl").read_text().splitlines() if line.strip())
+N_GENERAL = len(Oracle.load().general)
+
+
+def _env():
+    return {**os.environ, "OPENAI_API_KEY": SECRET, "LITELLM_LOCAL_MODEL_COST_MAP": "True", "CI": "1"}
+
+
+def _cli(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "advisor", "probe", *args], cwd=cwd, env=_env(),
+                          capture_output=True, text=True, timeout=120)
+
+
+def _assert_no_secret(folder, *texts):
+    for path in folder.rglob("*"):
+        if path.is_file():
+            assert SECRET.encode() not in path.read_bytes(), f"the API key leaked into {path.name}"
+    for t in texts:
+        assert SECRET not in t
+
+
+def _cached_rows(db):
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_ctrl_c_then_resume_sends_only_the_unfinished_calls(make_config, srv, tmp_path):
+    total = 2 * (N_TASK + N_GENERAL)
+    path = make_config(base="base", candidate="forgetful", suites="[task, general]")
+    path.write_text(path.read_text().replace("concurrency: 16", "concurrency: 4"))
+    srv.server.latency = 0.05  # about 3 s of requests: time to interrupt in the middle
+    proc = subprocess.Popen([sys.executable, "-m", "advisor", "probe", "--config", str(path), "--format", "json"],
+                            cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while srv.server.total < 40 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    done = _cached_rows(tmp_path / "cache.sqlite")
+    assert 0 < done < total  # stopped part-way, finished calls kept
+
+    srv.server.reset()
+    srv.server.latency = 0.0
+    r = _cli("--config", str(path), "--format", "json", "--resume", "-o", "out.json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert srv.server.total == total - done  # nothing finished was sent again
+    report = json.loads((tmp_path / "out.json").read_text())
+    assert report["run"]["cache_hits"] == done
+    general = next(s for s in report["suites"] if s["id"] == "general")
+    assert general["verdict"] == "regression" and general["n"] == N_GENERAL
+    _assert_no_secret(tmp_path, out, err, r.stdout, r.stderr)
+
+
+def test_json_md_text_outputs_and_fail_on_gate(make_config, srv, tmp_path):
+    path = make_config(base="base", candidate="forgetful", suites="[task, general]")
+    r = _cli("--config", str(path), "--format", "json", "--fail-on", "regression", cwd=tmp_path)
+    assert r.returncode == 1, r.stderr
+    assert "gate failed: regression in general" in r.stderr
+    report = json.loads(r.stdout)
+    assert [s["id"] for s in report["suites"]] == ["task", "general"]
+    assert "no price" in r.stderr  # unknown cost for local models is said out loud
+    # md and text from the same cache: no new requests
+    sent = srv.server.total
+    md = _cli("--config", str(path), "--format", "md", "-o", "report.md", "--suites", "general", cwd=tmp_path)
+    assert md.returncode == 0, md.stderr
+    assert "# Probe report" in (tmp_path / "report.md").read_text()
+    txt = _cli("--config", str(path), "--format", "text", "--suites", "task", cwd=tmp_path)
+    assert txt.returncode == 0 and "improvement" in txt.stdout
+    assert srv.server.total == sent
+    _assert_no_secret(tmp_path, r.stdout, r.stderr, md.stdout, md.stderr, txt.stdout, txt.stderr)
+    assert (ROOT / "tests" / "data" / "probe" / ".advisor-probe-cache.sqlite").exists() is False
