@@ -1,16 +1,192 @@
-"""``advisor triage``: placeholder until the triage issue lands."""
+"""``advisor triage``: ranked causes for a fine-tune that got worse (CONTRACT section 3).
+
+Reads any combination of a training log, the train/eval datasets, the
+settings, a symptom and a probe result; prints a rich report with the loss
+curves drawn in the terminal (``text``), the contract JSON (``json``) or
+markdown (``md``). Heavy imports (the core, rich, plotext) happen in ``run``.
+"""
 
 from __future__ import annotations
 
 import argparse
 
-from advisor.errors import UserError
+SYMPTOMS = ("worse_general_better_target", "worse_everything", "better_offline_worse_prod",
+            "incoherent_outputs", "good_early_worse_later")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("triage", help="triage a fine-tuned model that got worse (coming soon)")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p = sub.add_parser(
+        "triage",
+        help="triage a fine-tuned model that got worse: logs, datasets, settings -> ranked causes",
+        description="Point it at what the run left behind and get ranked causes with evidence from your "
+        "files, the best checkpoint, first checks and fixes. Formats are detected from the content "
+        "(docs/triage.md lists them).",
+    )
+    p.add_argument("--symptom", metavar="ID", help="what you see: " + ", ".join(SYMPTOMS))
+    p.add_argument("--log", metavar="FILE", help="training log: trainer_state.json, Trainer stdout, OpenAI or Lightning metrics CSV, CSV/JSONL")
+    p.add_argument("--train", metavar="FILE", help="training set (JSONL or JSON array: chat, prompt/completion, alpaca, preference, OpenAI DPO)")
+    p.add_argument("--eval", metavar="FILE", help="eval set (same formats); checked for leakage against --train")
+    p.add_argument("--lr", type=float, metavar="X", help="learning rate used (overrides the log's)")
+    p.add_argument("--epochs", type=float, metavar="N", help="epochs trained (overrides the log's)")
+    p.add_argument("--method", choices=("full", "lora"), help="fine-tuning method")
+    p.add_argument("--probe", metavar="FILE", help="an `advisor probe --format json` result")
+    p.add_argument("--step-col", metavar="NAME", help="log column holding the step")
+    p.add_argument("--loss-col", metavar="NAME", help="log column holding the training loss")
+    p.add_argument("--eval-col", metavar="NAME", help="log column holding the eval loss")
+    p.add_argument("--format", "-f", choices=("text", "md", "json"), default="text", help="output format (default text)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of standard output")
 
 
 def run(args: argparse.Namespace) -> int:
-    raise UserError("`advisor triage` is not available in this version yet")
+    import json
+    import sys
+
+    from advisor.core.io import atomic_write
+    from advisor.core.triage import render_markdown, run_triage
+    from advisor.errors import UserError
+
+    if not any((args.log, args.train, args.eval, args.symptom, args.lr is not None, args.epochs is not None, args.probe)):
+        raise UserError(
+            "nothing to triage: give at least one input, e.g.\n"
+            "  advisor triage --log trainer_state.json --train train.jsonl --eval eval.jsonl\n"
+            "  advisor triage --symptom good_early_worse_later --epochs 5 --method lora --lr 3e-4\n"
+            "(`advisor triage --help` lists every option)"
+        )
+    report = run_triage(
+        log=args.log, train=args.train, eval=args.eval, symptom=args.symptom, lr=args.lr, epochs=args.epochs,
+        method=args.method, probe=args.probe, step_col=args.step_col, loss_col=args.loss_col, eval_col=args.eval_col,
+    )
+    data = report.to_contract()
+    if args.format == "json":
+        text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    elif args.format == "md":
+        text = render_markdown(data)
+    else:
+        text = None
+    if text is not None:
+        if args.output:
+            atomic_write(args.output, text)
+            print(f"wrote {args.output}", file=sys.stderr)
+        else:
+            sys.stdout.write(text)
+        return 0
+    if args.output:
+        atomic_write(args.output, render_text(data, width=110, color=False))
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        from rich.console import Console
+
+        console = Console()
+        if not console.is_terminal:
+            console = Console(width=120)  # piped: rich's default 80 columns squeezes the tables
+        print_report(data, console)
+    return 0
+
+
+def loss_chart(data: dict, width: int = 100, height: int = 16) -> str | None:
+    """The loss curves drawn with plotext (ANSI text), or None without curves.
+
+    Train loss, every eval loss, one marker style each so the lines stay
+    distinguishable without colour; NaN/Inf points are left out.
+    """
+    import plotext as plt
+
+    curves = [c for c in data.get("curves") or [] if c.get("kind") in ("train", "eval")]
+    drawn = 0
+    plt.clear_figure()
+    plt.plotsize(width, height)
+    plt.theme("clear")
+    markers = ["braille", "x", "o", "+", "*"]
+    for i, c in enumerate(curves):
+        pts = [(s, v) for s, v in c.get("points") or [] if v is not None]
+        if len(pts) < 2:
+            continue
+        plt.plot([p[0] for p in pts], [p[1] for p in pts], label=c["name"].replace("_", " "),
+                 marker=markers[min(i, len(markers) - 1)])
+        drawn += 1
+    if not drawn:
+        return None
+    plt.xlabel("step")
+    plt.title("loss by step")
+    best = data.get("best_checkpoint")
+    if best:
+        plt.vline(best["step"])
+    return plt.build()
+
+
+def print_report(data: dict, console) -> None:
+    """Print the rich report: inputs, best checkpoint, loss chart, findings table, causes."""
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    from advisor.core.triage.render import _g
+
+    console.print(Text("advisor triage", style="bold"), Text("- fine-tuned model worse than its base"))
+    inputs = data.get("inputs") or {}
+    for k in ("log", "train", "eval", "probe"):
+        v = inputs.get(k)
+        if isinstance(v, dict):
+            console.print(f"  {k:6} {v.get('path')}" + (f"  [dim]({v['format']})[/dim]" if v.get("format") else ""))
+    if data.get("symptom"):
+        console.print(f"  symptom {data['symptom']}")
+    best = data.get("best_checkpoint")
+    if best:
+        ep = f", epoch {_g(best['epoch'])}" if best.get("epoch") is not None else ""
+        console.print(f"[bold]Best checkpoint:[/bold] step {_g(best['step'])}{ep}, eval loss {_g(best['eval_loss'])} "
+                      f"[dim]({best.get('where')})[/dim]")
+    elif inputs.get("log"):
+        console.print("[bold]Best checkpoint:[/bold] none (no eval loss in the log)")
+    chart = loss_chart(data, width=max(40, min(console.width, 120) - 2))
+    if chart:
+        console.print(Text.from_ansi(chart))
+    findings = data.get("findings") or []
+    if findings:
+        t = Table(title="Findings", show_lines=False, expand=True)
+        t.add_column("severity", no_wrap=True, min_width=7)
+        t.add_column("finding", min_width=12)
+        t.add_column("where", overflow="fold", ratio=1, min_width=16)
+        t.add_column("detail", ratio=3, min_width=30)
+        style = {"error": "bold red", "warning": "yellow", "info": "dim"}
+        for f in findings:
+            t.add_row(Text(f["severity"], style=style.get(f["severity"], "")), f["id"], f["where"], f["detail"])
+        console.print(t)
+    causes = data.get("causes") or []
+    if causes:
+        t = Table(title="Likely causes", expand=True)
+        t.add_column("#", justify="right")
+        t.add_column("cause")
+        t.add_column("confidence", justify="right")
+        t.add_column("for/against", justify="right")
+        for c in causes:
+            t.add_row(str(c["rank"]), f"{c.get('title') or c['id']} [dim]({c['id']})[/dim]", f"{c['confidence']:.2f}",
+                      f"{len(c.get('evidence') or [])}/{len(c.get('evidence_against') or [])}")
+        console.print(t)
+        for c in causes[:3]:
+            body = Text()
+            for e in c.get("evidence") or ["no direct evidence in these files; ranked by how often it happens"]:
+                body.append("+ ", style="green").append(e + "\n")
+            for e in c.get("evidence_against") or []:
+                body.append("- ", style="red").append(e + "\n")
+            if c.get("first_checks"):
+                body.append("First checks:\n", style="bold")
+                for i, x in enumerate(c["first_checks"], 1):
+                    body.append(f"  {i}. {x}\n")
+            if c.get("fixes"):
+                body.append("Fixes:\n", style="bold")
+                for x in c["fixes"]:
+                    body.append(f"  * {x}\n")
+            body.append(f"source: {c.get('source', '')}", style="dim")
+            console.print(Panel(body, title=f"{c['rank']}. {c.get('title') or c['id']} ({c['id']}) "
+                                             f"confidence {c['confidence']:.2f}", title_align="left"))
+
+
+def render_text(data: dict, width: int = 110, color: bool = False) -> str:
+    """The rich report as plain text (for ``-o FILE``)."""
+    import io
+
+    from rich.console import Console
+
+    buf = io.StringIO()
+    print_report(data, Console(file=buf, width=width, no_color=not color, force_terminal=color, color_system=None))
+    return buf.getvalue()

@@ -1,0 +1,719 @@
+"""Dataset checks for ``--train`` / ``--eval``: format, duplicates, conflicts, leakage, style.
+
+Files are read one example at a time (JSONL line by line; a JSON array element
+by element) and only small per-example summaries are kept: line number,
+lengths, 8-byte hashes and a MinHash signature. Formats, detected from the
+first recognisable example, whatever the file extension:
+
+* ``chat``: OpenAI ``{"messages": [{"role", "content"}, ...]}``
+* ``prompt_completion``: ``{"prompt", "completion"}`` (strings or message lists)
+* ``alpaca``: ``{"instruction", "input", "output"}``
+* ``preference``: TRL ``{"prompt", "chosen", "rejected"}``
+* ``openai_dpo``: ``{"input": {"messages"}, "preferred_output", "non_preferred_output"}``
+* ``text``: ``{"text"}``
+
+Near-duplicates use **datasketch** MinHash + LSH: a standard, well-tested
+implementation whose LSH lookups are sublinear, so 100k examples are
+compared without the n^2 pairs. Signatures are built on word bigrams of the
+lower-cased text (short fine-tuning examples have too few 5-grams); the
+bigram hashes come from CRC32 of the words, vectorised with numpy, so the
+result is the same on every run (Python's ``hash`` is salted per process).
+Token counts are estimated as characters / 4, the usual rule of thumb for
+English with BPE tokenizers; they are for comparing examples, not billing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import zlib
+from array import array
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Optional
+
+import numpy as np
+
+from advisor.core.triage.models import Finding
+from advisor.core.triage.runbook import Thresholds
+from advisor.errors import UserError
+
+NUM_PERM = 64
+OUT_PERM = 32
+_WORD = re.compile(r"\w+")
+_WS = re.compile(r"\s+")
+_ROLES = {"system", "user", "assistant", "tool", "function", "developer"}
+_PLACEHOLDERS = {"", "todo", "tbd", "n/a", "na", "none", "null", "...", "placeholder", "xxx", "fill in", "fixme",
+                 "lorem ipsum", "<output>", "<answer>", "<response>", "answer", "output", "response", "-", "?"}
+FORMAT_KEYS = {
+    "chat": "messages",
+    "prompt_completion": "prompt/completion",
+    "alpaca": "instruction/input/output",
+    "preference": "prompt/chosen/rejected",
+    "openai_dpo": "input/preferred_output/non_preferred_output",
+    "text": "text",
+}
+MAX_LISTED = 10
+
+
+class _Bad(Exception):
+    """One example that does not fit the format; the message names the key."""
+
+
+@dataclass
+class Example:
+    """One training example reduced to what the checks need."""
+
+    line: int
+    input: str
+    output: str
+    system: Optional[str] = None
+    rejected: Optional[str] = None
+
+
+def _detect(obj: dict) -> Optional[str]:
+    keys = obj.keys()
+    if "messages" in keys:
+        return "chat"
+    if "preferred_output" in keys or "non_preferred_output" in keys:
+        return "openai_dpo"
+    if "chosen" in keys and "rejected" in keys:
+        return "preference"
+    if "prompt" in keys and "completion" in keys:
+        return "prompt_completion"
+    if "instruction" in keys and "output" in keys:
+        return "alpaca"
+    if "text" in keys and len(keys) <= 3:
+        return "text"
+    return None
+
+
+def _content(c: Any, where: str) -> str:
+    if isinstance(c, str):
+        return c
+    if isinstance(c, list):  # content parts: [{"type": "text", "text": ...}, ...]
+        return " ".join(p.get("text", "") for p in c if isinstance(p, dict) and isinstance(p.get("text"), str))
+    if c is None:
+        return ""
+    raise _Bad(f"{where} must be a string (got {type(c).__name__})")
+
+
+def _messages(msgs: Any, key: str) -> list[tuple[str, str]]:
+    if not isinstance(msgs, list) or not msgs:
+        raise _Bad(f"'{key}' must be a non-empty list of messages")
+    out = []
+    for i, m in enumerate(msgs):
+        if not isinstance(m, dict):
+            raise _Bad(f"{key}[{i}] must be an object with 'role' and 'content'")
+        role = m.get("role")
+        if role not in _ROLES:
+            raise _Bad(f"{key}[{i}].role {role!r} is not one of: {', '.join(sorted(_ROLES))}")
+        if "content" not in m and not m.get("tool_calls"):
+            raise _Bad(f"{key}[{i}] has no 'content'")
+        out.append((role, _content(m.get("content"), f"{key}[{i}].content")))
+    return out
+
+
+def _text_or_messages(v: Any, key: str) -> str:
+    if isinstance(v, str):
+        return v
+    if isinstance(v, list):
+        return "\n".join(c for _, c in _messages(v, key))
+    raise _Bad(f"'{key}' must be a string or a list of messages (got {type(v).__name__})")
+
+
+def _last_assistant(v: Any, key: str) -> str:
+    if isinstance(v, str):
+        return v
+    msgs = _messages(v, key)
+    return next((c for r, c in reversed(msgs) if r == "assistant"), msgs[-1][1])
+
+
+def _extract(obj: dict, fmt: str, line: int) -> Example:
+    if fmt == "chat":
+        msgs = _messages(obj.get("messages"), "messages")
+        if not any(r == "assistant" for r, _ in msgs):
+            raise _Bad("no assistant message: there is nothing to learn from this example")
+        if msgs[-1][0] != "assistant":
+            raise _Bad(f"the last message is from '{msgs[-1][0]}': the example must end with the assistant's reply")
+        system = "\n".join(c for r, c in msgs if r in ("system", "developer")) or None
+        body = [f"{r}: {c}" for r, c in msgs[:-1] if r not in ("system", "developer")]
+        return Example(line, "\n".join(body), msgs[-1][1], system)
+    if fmt == "prompt_completion":
+        return Example(line, _text_or_messages(obj["prompt"], "prompt"), _last_assistant(obj["completion"], "completion"))
+    if fmt == "alpaca":
+        for k in ("instruction", "output"):
+            if not isinstance(obj.get(k), str):
+                raise _Bad(f"'{k}' must be a string (got {type(obj.get(k)).__name__})")
+        extra = obj.get("input") or ""
+        if not isinstance(extra, str):
+            raise _Bad(f"'input' must be a string (got {type(extra).__name__})")
+        return Example(line, obj["instruction"] + ("\n" + extra if extra else ""), obj["output"],
+                       obj.get("system") if isinstance(obj.get("system"), str) else None)
+    if fmt == "preference":
+        prompt = obj.get("prompt", "")
+        return Example(line, _text_or_messages(prompt, "prompt") if prompt else "",
+                       _last_assistant(obj["chosen"], "chosen"), None, _last_assistant(obj["rejected"], "rejected"))
+    if fmt == "openai_dpo":
+        for k in ("input", "preferred_output", "non_preferred_output"):
+            if k not in obj:
+                raise _Bad(f"missing key '{k}' (OpenAI DPO format)")
+        inp = obj["input"]
+        if not isinstance(inp, dict) or "messages" not in inp:
+            raise _Bad("'input' must be an object with 'messages'")
+        msgs = _messages(inp["messages"], "input.messages")
+        system = "\n".join(c for r, c in msgs if r in ("system", "developer")) or None
+        body = "\n".join(f"{r}: {c}" for r, c in msgs if r not in ("system", "developer"))
+        return Example(line, body, _last_assistant(obj["preferred_output"], "preferred_output"), system,
+                       _last_assistant(obj["non_preferred_output"], "non_preferred_output"))
+    if fmt == "text":
+        if not isinstance(obj.get("text"), str):
+            raise _Bad("'text' must be a string")
+        return Example(line, "", obj["text"])
+    raise AssertionError(fmt)  # pragma: no cover
+
+
+def iter_records(path: str) -> Iterator[tuple[int, Any, Optional[str]]]:
+    """Yield ``(line, object, error)`` for each record of a JSONL file or JSON array.
+
+    ``error`` is a JSON syntax message for a malformed line (``object`` is
+    then None). A JSON array is decoded element by element; a syntax error in
+    it ends the file, since nothing after it can be located reliably.
+
+    Raises:
+        UserError: the file is missing, unreadable or not UTF-8.
+    """
+    try:
+        fh = open(path, encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError("file not found", file=path) from None
+    except IsADirectoryError:
+        raise UserError("is a directory, expected a file", file=path) from None
+    except PermissionError:
+        raise UserError("permission denied", file=path) from None
+    with fh:
+        try:
+            head = fh.read(4096)
+            first = head.lstrip()[:1]
+            fh.seek(0)
+            if first == "[":
+                yield from _iter_array(fh.read())
+                return
+            for lineno, raw in enumerate(fh, start=1):
+                if not raw.strip():
+                    continue
+                try:
+                    yield lineno, json.loads(raw), None
+                except json.JSONDecodeError as e:
+                    yield lineno, None, f"not valid JSON ({e.msg} at column {e.colno})"
+        except UnicodeDecodeError as e:
+            raise UserError(f"not UTF-8 text (byte {e.start})", file=path) from None
+
+
+def _iter_array(text: str) -> Iterator[tuple[int, Any, Optional[str]]]:
+    dec = json.JSONDecoder()
+    pos = text.index("[") + 1
+    line = text.count("\n", 0, pos) + 1
+    skip = re.compile(r"[\s,]*")
+    while True:
+        nxt = skip.match(text, pos).end()
+        line += text.count("\n", pos, nxt)
+        if nxt >= len(text):
+            yield line, None, "not valid JSON (the array is not closed with ']')"
+            return
+        if text[nxt] == "]":
+            return
+        try:
+            obj, end = dec.raw_decode(text, nxt)
+        except json.JSONDecodeError as e:
+            yield e.lineno, None, f"not valid JSON ({e.msg} at column {e.colno}); the rest of the array was not read"
+            return
+        yield line, obj, None
+        line += text.count("\n", nxt, end)
+        pos = end
+
+
+def _norm(s: str) -> str:
+    """Case and spacing ignored: the form exact-duplicate checks compare."""
+    return " ".join(s.split()).casefold()
+
+
+def _key(*parts: str) -> bytes:
+    h = hashlib.blake2b(digest_size=8)
+    for p in parts:
+        h.update(p.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.digest()
+
+
+class _Signer:
+    """Word-bigram hashing and one reusable datasketch MinHash (building a MinHash per
+    example would re-parse its permutations each time, a third of the cost)."""
+
+    def __init__(self, num_perm: int) -> None:
+        from datasketch import MinHash
+
+        self.num_perm = num_perm
+        self.m = MinHash(num_perm=num_perm, seed=1, hashfunc=int)
+
+    @staticmethod
+    def shingles(words: list[str]) -> np.ndarray:
+        """Sorted unique 32-bit hashes of the word bigrams (the word itself for one word)."""
+        if not words:
+            return np.empty(0, dtype=np.uint64)
+        h = np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
+        if len(h) > 1:
+            # Combine neighbours into one 32-bit bigram hash (odd multiplier, then xor).
+            h = ((h[:-1] * np.uint64(0x9E3779B1)) ^ h[1:]) & np.uint64(0xFFFFFFFF)
+        return np.unique(h)
+
+    def sign(self, sh: np.ndarray):
+        """The shared MinHash, reset and filled with ``sh`` (valid until the next call)."""
+        m = self.m
+        m.clear()
+        m.update_batch(sh.tolist())
+        return m
+
+
+def _bottom_k(sh: np.ndarray, k: int) -> np.ndarray:
+    """A bottom-k sketch (the k smallest hashes), padded with the max value."""
+    out = np.full(k, 0xFFFFFFFF, dtype=np.uint32)
+    got = sh[:k]
+    out[: len(got)] = got
+    return out
+
+
+def _bottom_k_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Jaccard estimate from two bottom-k sketches: share of the union's k smallest found in both."""
+    k = len(a)
+    a = a[a != 0xFFFFFFFF]
+    b = b[b != 0xFFFFFFFF]
+    if len(a) == 0 and len(b) == 0:
+        return 1.0
+    union = np.union1d(a, b)[:k]
+    both = np.intersect1d(a, b, assume_unique=True)
+    return float(np.isin(union, both, assume_unique=True).sum()) / len(union)
+
+
+class _Sigs:
+    """Growable array of signatures (one row per example), for candidate verification."""
+
+    def __init__(self, width: int) -> None:
+        self.a = np.empty((1024, width), dtype=np.uint32)
+        self.n = 0
+
+    def add(self, hv: np.ndarray) -> int:
+        if self.n == len(self.a):
+            self.a = np.concatenate([self.a, np.empty_like(self.a)])
+        self.a[self.n] = hv
+        self.n += 1
+        return self.n - 1
+
+    def jaccard(self, i: int, hv: np.ndarray) -> float:
+        return float(np.count_nonzero(self.a[i] == hv)) / len(hv)
+
+
+@dataclass
+class DatasetScan:
+    """Everything kept from one pass over a dataset."""
+
+    path: str
+    role: str  # "train" or "eval"
+    format: Optional[str] = None
+    format_line: Optional[int] = None
+    n: int = 0
+    records: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    error_count: int = 0
+    empty: list[tuple[int, str]] = field(default_factory=list)
+    empty_count: int = 0
+    same_pair: list[int] = field(default_factory=list)
+    exact_dups: list[tuple[int, int]] = field(default_factory=list)
+    exact_dup_count: int = 0
+    near_dups: list[tuple[int, int, float]] = field(default_factory=list)
+    near_dup_count: int = 0
+    conflicts: list[tuple[int, int, str]] = field(default_factory=list)
+    conflict_count: int = 0
+    in_tokens: array = field(default_factory=lambda: array("I"))
+    out_tokens: array = field(default_factory=lambda: array("I"))
+    openings: Counter = field(default_factory=Counter)
+    closings: Counter = field(default_factory=Counter)
+    opening_line: dict = field(default_factory=dict)
+    systems: Counter = field(default_factory=Counter)
+    system_line: dict = field(default_factory=dict)
+    system_text: dict = field(default_factory=dict)
+
+
+class DatasetChecker:
+    """Stream a training set (and optionally an eval set) and collect the checks."""
+
+    def __init__(self, th: Thresholds) -> None:
+        from datasketch import MinHashLSH
+
+        self.th = th
+        self.signer = _Signer(NUM_PERM)
+        self.lsh = MinHashLSH(threshold=th.near_duplicate_jaccard, num_perm=NUM_PERM)
+        self.sigs = _Sigs(NUM_PERM)
+        self.out_sigs = _Sigs(OUT_PERM)
+        self.lines = array("I")
+        self.pair_first: dict[bytes, int] = {}
+        self.input_first: dict[bytes, tuple[int, bytes]] = {}
+
+    # -- reading ---------------------------------------------------------------
+    def _examples(self, scan: DatasetScan) -> Iterator[Example]:
+        for line, obj, err in iter_records(scan.path):
+            scan.records += 1
+            if err is not None:
+                self._error(scan, line, err)
+                continue
+            if not isinstance(obj, dict):
+                self._error(scan, line, f"expected a JSON object (got {type(obj).__name__})")
+                continue
+            fmt = _detect(obj)
+            if fmt is None:
+                keys = ", ".join(list(obj)[:8]) or "none"
+                self._error(scan, line, "unrecognised example: expected the keys of one of "
+                            + "; ".join(f"{v} ({k})" for k, v in FORMAT_KEYS.items()) + f"; got keys: {keys}")
+                continue
+            if scan.format is None:
+                scan.format, scan.format_line = fmt, line
+            elif fmt != scan.format:
+                self._error(scan, line, f"has the keys of {fmt} ({FORMAT_KEYS[fmt]}) but this file is {scan.format} "
+                            f"(detected at line {scan.format_line})")
+                continue
+            try:
+                yield _extract(obj, fmt, line)
+            except _Bad as e:
+                self._error(scan, line, str(e))
+            except KeyError as e:
+                self._error(scan, line, f"missing key {e.args[0]!r} ({FORMAT_KEYS[fmt]} format)")
+
+    @staticmethod
+    def _error(scan: DatasetScan, line: int, msg: str) -> None:
+        scan.error_count += 1
+        if len(scan.errors) < MAX_LISTED:
+            scan.errors.append((line, msg))
+
+    @staticmethod
+    def _common(scan: DatasetScan, ex: Example, out_n: str) -> None:
+        scan.n += 1
+        scan.in_tokens.append(math.ceil(len(ex.input) / 4))
+        scan.out_tokens.append(math.ceil(len(ex.output) / 4))
+        if out_n in _PLACEHOLDERS or out_n.strip(" .") in _PLACEHOLDERS:
+            scan.empty_count += 1
+            if len(scan.empty) < MAX_LISTED:
+                scan.empty.append((ex.line, ex.output[:40]))
+        if ex.rejected is not None and _norm(ex.rejected) == out_n:
+            scan.same_pair.append(ex.line)
+
+    # -- train -----------------------------------------------------------------
+    def scan_train(self, path: str) -> DatasetScan:
+        """One pass over the training set: every per-example and pairwise check.
+
+        Exact duplicates and exact-input conflicts use 8-byte hashes of the
+        normalised text (case and spacing ignored). Near-duplicates and
+        near-input conflicts use MinHash LSH on the input (the output for
+        ``text`` data), verified on the stored signatures; the outputs of a
+        candidate pair are compared with bottom-k sketches.
+
+        Args:
+            path: the training file.
+        """
+        scan = DatasetScan(path=path, role="train")
+        th = self.th
+        for ex in self._examples(scan):
+            in_n, out_n = _norm(ex.input), _norm(ex.output)
+            self._common(scan, ex, out_n)
+            out_words = _WORD.findall(out_n)
+            if len(out_words) >= 4:
+                op, cl = " ".join(out_words[:4]), " ".join(out_words[-4:])
+                scan.openings[op] += 1
+                scan.opening_line.setdefault(op, ex.line)
+                scan.closings[cl] += 1
+                scan.opening_line.setdefault("$" + cl, ex.line)
+            sk = _key(ex.system or "")
+            scan.systems[sk] += 1
+            if sk not in scan.system_line:
+                scan.system_line[sk] = ex.line
+                scan.system_text[sk] = ex.system
+            pk = _key(in_n, out_n, _norm(ex.rejected or ""))
+            first = self.pair_first.get(pk)
+            if first is not None:
+                scan.exact_dup_count += 1
+                if len(scan.exact_dups) < MAX_LISTED:
+                    scan.exact_dups.append((ex.line, first))
+                continue  # an exact copy adds nothing new to the near/conflict checks
+            self.pair_first[pk] = ex.line
+            new_input = True
+            if ex.rejected is not None:
+                # Preference data: several pairs per prompt are normal; a conflict is the same
+                # two answers ranked both ways.
+                rev = _key(in_n, _norm(ex.rejected), out_n)
+                if rev != pk and rev in self.pair_first:
+                    self._conflict(scan, ex.line, self.pair_first[rev], "the same two answers ranked both ways")
+            elif in_n:
+                ik = _key(in_n)
+                seen = self.input_first.get(ik)
+                if seen is None:
+                    self.input_first[ik] = (ex.line, _key(out_n))
+                else:
+                    new_input = False
+                    if seen[1] != _key(out_n):
+                        self._conflict(scan, ex.line, seen[0], "same input, different output")
+            has_input = bool(in_n)
+            sh = self.signer.shingles(_WORD.findall(in_n) if has_input else out_words)
+            if not len(sh):
+                continue
+            m = self.signer.sign(sh)
+            hv = m.hashvalues
+            osig = _bottom_k(self.signer.shingles(out_words) if has_input else sh, OUT_PERM)
+            cands = self.lsh.query(m)
+            if cands:
+                best = None
+                for c in sorted(cands)[:50]:  # cap: a shared template must not make this quadratic
+                    j_in = self.sigs.jaccard(c, hv)
+                    if j_in < th.near_duplicate_jaccard:
+                        continue
+                    j_out = _bottom_k_jaccard(self.out_sigs.a[c], osig) if has_input else j_in
+                    if best is None or j_in + j_out > best[0] + best[1]:
+                        best = (j_in, j_out, c)
+                if best is not None:
+                    j_in, j_out, c = best
+                    other = self.lines[c]
+                    if has_input and ex.rejected is None and new_input and j_in >= th.conflict_input_jaccard and j_out < 0.5:
+                        self._conflict(scan, ex.line, other, f"near-identical input (similarity {j_in:.2f}), different output")
+                    elif j_out >= th.near_duplicate_jaccard:
+                        scan.near_dup_count += 1
+                        if len(scan.near_dups) < MAX_LISTED:
+                            scan.near_dups.append((ex.line, other, round(min(j_in, j_out), 2)))
+            idx = self.sigs.add(hv)
+            self.out_sigs.add(osig)
+            self.lines.append(ex.line)
+            self.lsh.insert(idx, m, check_duplication=False)
+        return scan
+
+    def _conflict(self, scan: DatasetScan, line: int, other: int, why: str) -> None:
+        scan.conflict_count += 1
+        if len(scan.conflicts) < MAX_LISTED:
+            scan.conflicts.append((line, other, why))
+
+    # -- eval ------------------------------------------------------------------
+    def scan_eval(self, path: str) -> tuple[DatasetScan, dict]:
+        """Pass over the eval set: format, empties and leakage into the training set.
+
+        Must run after :meth:`scan_train`. An eval example leaks if its input
+        (its text, for ``text`` data) matches a training input exactly, or
+        its MinHash similarity to one reaches the near-duplicate threshold.
+
+        Returns:
+            The scan and the leakage counts with example line pairs.
+        """
+        scan = DatasetScan(path=path, role="eval")
+        leak: dict[str, Any] = {"exact": 0, "near": 0, "examples": []}
+        for ex in self._examples(scan):
+            in_n, out_n = _norm(ex.input), _norm(ex.output)
+            self._common(scan, ex, out_n)
+            hit = None
+            if in_n:
+                got = self.input_first.get(_key(in_n))
+                if got is not None:
+                    hit = ("exact", got[0], 1.0)
+            if hit is None:
+                got = self.pair_first.get(_key(in_n, out_n, _norm(ex.rejected or "")))
+                if got is not None:
+                    hit = ("exact", got, 1.0)
+            if hit is None and self.sigs.n:
+                sh = self.signer.shingles(_WORD.findall(in_n or out_n))
+                if len(sh):
+                    m = self.signer.sign(sh)
+                    best = None
+                    for c in sorted(self.lsh.query(m))[:50]:
+                        j = self.sigs.jaccard(c, m.hashvalues)
+                        if j >= self.th.near_duplicate_jaccard and (best is None or j > best[1]):
+                            best = (c, j)
+                    if best is not None:
+                        hit = ("near", self.lines[best[0]], round(best[1], 2))
+            if hit is not None:
+                leak[hit[0]] += 1
+                if len(leak["examples"]) < MAX_LISTED:
+                    leak["examples"].append({"eval_line": ex.line, "train_line": hit[1], "kind": hit[0], "similarity": hit[2]})
+        return scan, leak
+
+
+def _lines(pairs: list, more: int) -> str:
+    s = ", ".join(pairs)
+    return s + (f" and {more} more" if more > 0 else "")
+
+
+def _pcts(a: array) -> dict:
+    if not a:
+        return {}
+    v = np.frombuffer(a, dtype=np.uint32)
+    return {"min": int(v.min()), "median": int(np.median(v)), "p95": int(np.percentile(v, 95)), "max": int(v.max()),
+            "mean": round(float(v.mean()), 1)}
+
+
+def findings_for(scan: DatasetScan, th: Thresholds, leak: Optional[dict] = None) -> tuple[list[Finding], dict]:
+    """Turn a scan into findings (each citing example line numbers) and statistics.
+
+    Args:
+        scan: a finished :class:`DatasetScan`.
+        th: the runbook's thresholds.
+        leak: leakage counts from :meth:`DatasetChecker.scan_eval` (eval only).
+    """
+    p = scan.path
+    out: list[Finding] = []
+    if scan.n == 0:
+        if scan.errors:
+            line, msg = scan.errors[0]
+            raise UserError(f"no usable example in this file; first problem: {msg}", file=p, line=line)
+        raise UserError("no examples in this file: expected JSONL (one JSON object a line) or a JSON array", file=p)
+    for line, msg in scan.errors:
+        out.append(Finding(id="format_error", severity="error", where=f"{p}:{line}", detail=msg,
+                           evidence={"line": line, "format": scan.format}))
+    if scan.error_count > len(scan.errors):
+        out.append(Finding(id="format_error", severity="error", where=p,
+                           detail=f"{scan.error_count - len(scan.errors)} more malformed examples "
+                                  f"({scan.error_count} of {scan.records} records in all)",
+                           evidence={"count": scan.error_count, "records": scan.records}))
+    if scan.empty_count:
+        lines = [f"{ln}" for ln, _ in scan.empty]
+        out.append(Finding(
+            id="empty_output", severity="error" if scan.empty_count / scan.n > 0.05 else "warning",
+            where=f"{p}:{scan.empty[0][0]}",
+            detail=f"{scan.empty_count} of {scan.n} examples have an empty or placeholder output "
+                   f"(lines {_lines(lines, scan.empty_count - len(lines))}): the model learns to answer with nothing.",
+            evidence={"count": scan.empty_count, "lines": [ln for ln, _ in scan.empty],
+                      "values": [v for _, v in scan.empty]}))
+    if scan.same_pair:
+        out.append(Finding(
+            id="chosen_equals_rejected", severity="warning", where=f"{p}:{scan.same_pair[0]}",
+            detail=f"{len(scan.same_pair)} preference pairs have the same chosen and rejected answer "
+                   f"(lines {_lines([str(x) for x in scan.same_pair[:MAX_LISTED]], len(scan.same_pair) - MAX_LISTED)}): "
+                   "they carry no preference signal.",
+            evidence={"count": len(scan.same_pair), "lines": scan.same_pair[:MAX_LISTED]}))
+    stats: dict[str, Any] = {"path": p, "format": scan.format, "examples": scan.n, "records": scan.records,
+                             "format_errors": scan.error_count, "input_tokens": _pcts(scan.in_tokens),
+                             "output_tokens": _pcts(scan.out_tokens)}
+    if scan.role == "train":
+        out += _train_findings(scan, th, stats)
+    else:
+        if scan.n < th.min_eval_examples:
+            out.append(Finding(
+                id="eval_too_small", severity="warning", where=p,
+                detail=f"Only {scan.n} eval examples (fewer than {th.min_eval_examples}): a regression of a few points "
+                       "is inside the sampling noise; use at least 50-100 representative cases.",
+                evidence={"examples": scan.n, "minimum": th.min_eval_examples}))
+        if leak and (leak["exact"] or leak["near"]):
+            n = leak["exact"] + leak["near"]
+            ex = ", ".join(f"eval {e['eval_line']} ~ train {e['train_line']}" + ("" if e["kind"] == "exact" else f" ({e['similarity']})")
+                           for e in leak["examples"][:5])
+            out.append(Finding(
+                id="train_eval_leakage", severity="error" if n / scan.n >= 0.05 else "warning",
+                where=f"{p}:{leak['examples'][0]['eval_line']}",
+                detail=f"{n} of {scan.n} eval examples ({100 * n / scan.n:.1f}%) also appear in the training set: "
+                       f"{leak['exact']} exact, {leak['near']} near (MinHash Jaccard >= {th.near_duplicate_jaccard}); "
+                       f"e.g. {ex}. Eval scores on them measure memory, not generalisation.",
+                evidence={"exact": leak["exact"], "near": leak["near"], "eval_examples": scan.n,
+                          "examples": leak["examples"]}))
+        stats["leakage"] = {"exact": leak["exact"], "near": leak["near"]} if leak else None
+    tin, tout = stats["input_tokens"], stats["output_tokens"]
+    out.append(Finding(
+        id="token_length_stats", severity="info", where=p,
+        detail=f"{scan.n} {scan.format} examples; estimated tokens (chars/4) input median {tin.get('median')}, "
+               f"p95 {tin.get('p95')}, max {tin.get('max')}; output median {tout.get('median')}, p95 {tout.get('p95')}, "
+               f"max {tout.get('max')}.",
+        evidence={"input_tokens": tin, "output_tokens": tout, "examples": scan.n}))
+    return out, stats
+
+
+def _train_findings(scan: DatasetScan, th: Thresholds, stats: dict) -> list[Finding]:
+    p = scan.path
+    out = []
+    if scan.n < th.min_train_examples:
+        out.append(Finding(
+            id="too_few_examples", severity="error" if scan.n < th.min_train_examples_error else "warning", where=p,
+            detail=f"{scan.n} training examples (fewer than {th.min_train_examples}): too few for the model to learn the "
+                   "task rather than memorise the examples.",
+            evidence={"examples": scan.n, "minimum": th.min_train_examples}))
+    if scan.exact_dup_count:
+        pairs = [f"{a}={b}" for a, b in scan.exact_dups]
+        out.append(Finding(
+            id="exact_duplicate", severity="warning", where=f"{p}:{scan.exact_dups[0][0]}",
+            detail=f"{scan.exact_dup_count} examples repeat an earlier one exactly (ignoring case and spacing): lines "
+                   f"{_lines(pairs, scan.exact_dup_count - len(pairs))}. Repeats are trained on several times per epoch.",
+            evidence={"count": scan.exact_dup_count, "pairs": scan.exact_dups}))
+    if scan.near_dup_count:
+        pairs = [f"{a}~{b} ({j})" for a, b, j in scan.near_dups]
+        out.append(Finding(
+            id="near_duplicate", severity="warning", where=f"{p}:{scan.near_dups[0][0]}",
+            detail=f"{scan.near_dup_count} examples nearly repeat an earlier one (MinHash Jaccard >= "
+                   f"{th.near_duplicate_jaccard} on word bigrams): lines {_lines(pairs, scan.near_dup_count - len(pairs))}.",
+            evidence={"count": scan.near_dup_count, "pairs": [list(x) for x in scan.near_dups]}))
+    if scan.conflict_count:
+        pairs = [f"{a} vs {b} ({why})" for a, b, why in scan.conflicts]
+        out.append(Finding(
+            id="conflicting_labels", severity="error" if scan.conflict_count / scan.n >= 0.02 else "warning",
+            where=f"{p}:{scan.conflicts[0][0]}",
+            detail=f"{scan.conflict_count} examples contradict an earlier one: lines "
+                   f"{_lines(pairs[:5], scan.conflict_count - min(5, len(pairs)))}. The model is taught two answers for one question.",
+            evidence={"count": scan.conflict_count, "pairs": [[a, b, w] for a, b, w in scan.conflicts]}))
+    styled = sum(scan.openings.values())
+    if styled >= 20:
+        for counter, kind in ((scan.openings, "open"), (scan.closings, "close")):
+            top, cnt = counter.most_common(1)[0]
+            share = cnt / styled
+            if share >= th.single_style_share:
+                first = scan.opening_line.get(top if kind == "open" else "$" + top)
+                out.append(Finding(
+                    id="single_style", severity="warning", where=f"{p}:{first}",
+                    detail=f"{100 * share:.0f}% of outputs {'open' if kind == 'open' else 'close'} with the same words "
+                           f"('{top}', first at line {first}): one template or one writer's style; the model will "
+                           "copy the style rather than learn the task.",
+                    evidence={"share": round(share, 3), "words": top, "position": kind, "count": cnt}))
+                break
+    if len(scan.systems) > 1:
+        variants = scan.systems.most_common()
+        top_share = variants[0][1] / scan.n
+        desc = "; ".join(
+            f"{c} x {'no system prompt' if not scan.system_text[k] else repr(scan.system_text[k][:40])} (first at line {scan.system_line[k]})"
+            for k, c in variants[:4])
+        out.append(Finding(
+            id="inconsistent_system_prompt", severity="warning" if top_share < 0.98 or len(variants) <= 5 else "info",
+            where=f"{p}:{scan.system_line[variants[1][0]]}",
+            detail=f"{len(variants)} different system prompts: {desc}. Train with the exact system prompt production uses.",
+            evidence={"variants": len(variants), "top_share": round(top_share, 3)}))
+    stats.update({"exact_duplicates": scan.exact_dup_count, "near_duplicates": scan.near_dup_count,
+                  "conflicts": scan.conflict_count, "empty_outputs": scan.empty_count,
+                  "system_prompts": len(scan.systems)})
+    return out
+
+
+def check_datasets(train: Optional[str], eval_: Optional[str], th: Thresholds) -> tuple[list[Finding], dict]:
+    """Check a training set and/or an eval set.
+
+    Args:
+        train: path of the training set, if any.
+        eval_: path of the eval set, if any (leakage needs both).
+        th: the runbook's thresholds.
+
+    Returns:
+        The findings and per-dataset statistics (``{"train": {...}, "eval": {...}}``).
+
+    Raises:
+        UserError: a file is missing, unreadable, or holds no usable example.
+    """
+    checker = DatasetChecker(th)
+    findings: list[Finding] = []
+    stats: dict[str, Any] = {}
+    if train:
+        scan = checker.scan_train(train)
+        f, stats["train"] = findings_for(scan, th)
+        findings += f
+    if eval_:
+        scan, leak = checker.scan_eval(eval_)
+        f, stats["eval"] = findings_for(scan, th, leak if train else None)
+        findings += f
+    return findings, stats

@@ -1,0 +1,491 @@
+"""Log and setting detectors: numbers in, :class:`Finding` objects out.
+
+Noise handling, shared by the curve detectors:
+
+* A series of 8 or more points is smoothed with a centred running **median**
+  (window ``k`` = n/8, odd, 3..21). Medians ignore single spikes, so one bad
+  batch never moves a verdict.
+* The noise of one point, ``sigma``, is estimated from the residuals around
+  that smooth curve with the median absolute deviation (x 1.4826, the
+  normal-consistent MAD), which outliers barely move.
+* A change is called real only if it exceeds **three standard errors of the
+  difference of two smoothed levels** (``3 * 1.25 * sigma * sqrt(2/k)``; 1.25
+  because a median is noisier than a mean) *and* a small relative floor. So a
+  noisy per-step validation series that trends down never has its smoothed
+  minimum far from its end, and a rise that stays inside the series' own noise
+  does not clear the bar.
+* Short series (under 8 points, typically one eval per epoch) cannot estimate
+  their noise; they are taken as whole-set averages and judged on a relative
+  floor (3%) plus every later point staying above the minimum.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+import numpy as np
+
+from advisor.core.triage.logs import Point, Series, TrainingLog, _fmt_step
+from advisor.core.triage.models import BestCheckpoint, Curve, Finding
+from advisor.core.triage.runbook import Thresholds
+
+
+class Smooth:
+    """A smoothed view of one series with its noise estimate (see the module docstring)."""
+
+    def __init__(self, points: list[Point]) -> None:
+        self.points = points
+        self.x = np.array([p.step for p in points], dtype=float)
+        self.y = np.array([p.value for p in points], dtype=float)
+        n = len(points)
+        self.n = n
+        if n < 8:
+            self.k = 1
+            self.s = self.y.copy()
+            self.sigma = 0.0
+        else:
+            k = max(3, min(21, (n // 8) | 1))
+            h = k // 2
+            self.k = k
+            self.s = np.array([np.median(self.y[max(0, i - h): i + h + 1]) for i in range(n)])
+            r = self.y - self.s
+            self.sigma = float(1.4826 * np.median(np.abs(r - np.median(r))))
+
+    @property
+    def short(self) -> bool:
+        return self.n < 8
+
+    def level_noise(self) -> float:
+        """Standard error of a smoothed level (a median of ``k`` points)."""
+        return 1.25 * self.sigma / math.sqrt(self.k) if self.k > 1 else 0.0
+
+    def end_level(self) -> float:
+        """Where the series ended: median of the last ``k`` raw points."""
+        return float(np.median(self.y[-self.k:])) if self.k > 1 else float(self.y[-1])
+
+    def start_level(self) -> float:
+        return float(np.median(self.y[: self.k])) if self.k > 1 else float(self.y[0])
+
+    def at(self, step: float) -> float:
+        """The smoothed value interpolated at ``step``."""
+        return float(np.interp(step, self.x, self.s))
+
+
+def _pct(a: float, b: float) -> float:
+    """Relative change from ``b`` to ``a`` in percent."""
+    return 100.0 * (a - b) / abs(b) if b else float("inf") if a > b else 0.0
+
+
+def _g(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def _rise_after_best(series: Series, *, flip: bool = False, min_rel_dense: float = 0.02,
+                     min_rel_short: float = 0.03) -> Optional[dict]:
+    """Did a lower-is-better series rise significantly after its (smoothed) minimum?
+
+    Args:
+        series: the series; non-finite points are ignored.
+        flip: the series is higher-is-better (accuracy): judge its negation.
+        min_rel_dense: relative floor for series of 8+ points.
+        min_rel_short: relative floor for short series.
+
+    Returns:
+        The numbers of the rise, or None when there is no real rise.
+    """
+    pts = series.finite()
+    if len(pts) < 3:
+        return None
+    sm = Smooth(pts)
+    sign = -1.0 if flip else 1.0
+    s = sign * sm.s
+    y = sign * sm.y
+    b = int(np.argmin(s))
+    after = sm.n - 1 - b
+    best = float(s[b])
+    if sm.short:
+        if after < 1 or not np.all(y[b + 1:] > best):
+            return None
+        end = float(y[-1])
+        tol = min_rel_short * abs(best)
+    else:
+        if after < max(2, sm.k // 2):
+            return None
+        end = sign * sm.end_level()
+        tol = max(3.0 * sm.level_noise() * math.sqrt(2.0), min_rel_dense * abs(best))
+    rise = end - best
+    if rise <= tol:
+        return None
+    onset = next((i for i in range(b + 1, sm.n) if (s[i] if not sm.short else y[i]) > best + tol), sm.n - 1)
+    return {
+        "best_index": b, "best_point": pts[b], "best": sign * best, "end": sign * end,
+        "rise_pct": round(abs(_pct(end, best)), 1), "onset_point": pts[onset], "last_point": pts[-1],
+        "noise_sigma": round(sm.sigma, 5), "smoothing_window": sm.k, "tolerance": round(tol, 5),
+    }
+
+
+def detect_log(log: TrainingLog, th: Thresholds) -> list[Finding]:
+    """Run every log detector; see each ``_d_*`` function for its rule."""
+    out: list[Finding] = []
+    out += _d_non_finite(log)
+    degenerate = _d_degenerate(log, th)
+    out += degenerate
+    out += _d_divergence(log)
+    rising = _d_eval_rising(log)
+    out += rising
+    out += _d_metric_worsening(log)
+    if not any(f.id == "degenerate_loss" for f in degenerate):  # a flat zero is not a "plateau"
+        out += _d_trend(log, log.train_loss, rising_sets=set())
+    ev = log.primary_eval()
+    if ev is not None:
+        rising_sets = {f.evidence.get("eval_set") for f in rising}
+        out += _d_trend(log, ev, rising_sets=rising_sets)
+    else:
+        out.append(Finding(
+            id="no_eval_loss", severity="warning", where=log.file,
+            detail=f"The log ({log.format}) has no eval/validation loss, so overfitting cannot be seen and "
+                   "no best checkpoint can be picked: hold out an eval set and log its loss every few hundred steps.",
+            evidence={"format": log.format, "train_points": len(log.train_loss.points)},
+        ))
+    out += _d_eval_below_train(log, th)
+    return out
+
+
+def _d_non_finite(log: TrainingLog) -> list[Finding]:
+    """NaN/Inf in the training loss, any eval loss or the gradient norm (error)."""
+    groups = [("train loss", log.train_loss), ("grad norm", log.grad_norm)]
+    groups += [(f"{s.name.replace('_', ' ')}", s) for s in log.eval_loss.values()]
+    parts, first, ev = [], None, {}
+    for label, s in groups:
+        bad = [p for p in s.points if not math.isfinite(p.value)]
+        if not bad:
+            continue
+        kinds = sorted({"NaN" if math.isnan(p.value) else "Inf" for p in bad})
+        parts.append(f"{label} is {'/'.join(kinds)} at {len(bad)} of {len(s.points)} logged steps, "
+                     f"first at step {_fmt_step(bad[0].step)} ({log.where(bad[0])})")
+        ev[s.name] = {"count": len(bad), "of": len(s.points), "first_step": bad[0].step, "first_line": bad[0].line}
+        if first is None or bad[0].step < first.step:
+            first = bad[0]
+    if first is None:
+        return []
+    lr = _peak(log.learning_rate)
+    tail = f" Peak learning rate in the log: {_g(lr.value)}." if lr else ""
+    return [Finding(id="non_finite_loss", severity="error", where=log.where(first),
+                    detail="; ".join(parts) + ". Weights are corrupted from there on: lower the learning rate, "
+                    "add gradient clipping, check for bf16/fp16 overflow." + tail, evidence=ev)]
+
+
+def _d_degenerate(log: TrainingLog, th: Thresholds) -> list[Finding]:
+    """Training loss exactly 0, constant, or near 0 (memorised)."""
+    pts = log.train_loss.finite()
+    if len(pts) < 3:
+        return []
+    vals = [p.value for p in pts]
+    zeros = [p for p in pts if p.value == 0.0]
+    if len(zeros) >= 3 or vals[-1] == 0.0:
+        return [Finding(id="degenerate_loss", severity="error", where=log.where(zeros[0]),
+                        detail=f"Training loss is exactly 0 at {len(zeros)} of {len(pts)} logged steps from step "
+                               f"{_fmt_step(zeros[0].step)}: usually every label token is masked (-100) or the loss "
+                               "is computed on an empty target, so nothing is learned.",
+                        evidence={"zero_points": len(zeros), "points": len(pts), "first_zero_step": zeros[0].step,
+                                  "kind": "zero"})]
+    if len(pts) >= 5 and max(vals) - min(vals) <= 1e-9 * max(1.0, abs(vals[0])):
+        return [Finding(id="degenerate_loss", severity="error", where=log.where(pts[0]),
+                        detail=f"Training loss is constant at {_g(vals[0])} over all {len(pts)} logged steps: the "
+                               "weights are not updating (learning rate 0, frozen parameters, or every label masked).",
+                        evidence={"value": vals[0], "points": len(pts), "kind": "constant"})]
+    end = Smooth(pts).end_level()
+    if 0 < end < th.near_zero_train_loss:
+        return [Finding(id="train_loss_near_zero", severity="warning", where=log.where(pts[-1]),
+                        detail=f"Training loss ended at {_g(end)} (below {th.near_zero_train_loss}): the model "
+                               "reproduces its training examples almost token for token, i.e. it memorised them.",
+                        evidence={"final_train_loss": end, "threshold": th.near_zero_train_loss})]
+    return []
+
+
+def _d_divergence(log: TrainingLog) -> list[Finding]:
+    """Training loss climbing well above its minimum (error), or isolated spikes (warning)."""
+    pts = log.train_loss.finite()
+    if len(pts) < 5:
+        return []
+    sm = Smooth(pts)
+    out: list[Finding] = []
+    m = int(np.argmin(sm.s))
+    low = float(sm.s[m])
+    end, start = sm.end_level(), sm.start_level()
+    tol = max(4.0 * sm.level_noise() * math.sqrt(2.0), 0.25 * abs(low))
+    if m < sm.n - 1 and end - low > tol:
+        onset = next((i for i in range(m + 1, sm.n) if sm.s[i] - low > tol), sm.n - 1)
+        worse = " - above where it started" if end > start else ""
+        out.append(Finding(
+            id="loss_divergence", severity="error", where=log.where(pts[onset]),
+            detail=f"Training loss fell to {_g(low)} at step {_fmt_step(pts[m].step)}, then climbed to "
+                   f"{_g(end)} (+{abs(_pct(end, low)):.0f}%){worse}; the climb passes the noise band "
+                   f"at step {_fmt_step(pts[onset].step)}. Training diverged: the learning rate is too high "
+                   "for this model and method.",
+            evidence={"min_step": pts[m].step, "min_loss": low, "final_loss": end, "start_loss": start,
+                      "rise_pct": round(abs(_pct(end, low)), 1), "onset_step": pts[onset].step},
+        ))
+        return out
+    if sm.k > 1:
+        thr = np.maximum(6.0 * sm.sigma, 0.5 * np.abs(sm.s))
+        idx = [i for i in range(sm.n) if sm.y[i] - sm.s[i] > thr[i]]
+        if idx:
+            steps = ", ".join(_fmt_step(pts[i].step) for i in idx[:5])
+            out.append(Finding(
+                id="loss_spike", severity="warning", where=log.where(pts[idx[0]]),
+                detail=f"{len(idx)} training-loss spike(s) at least 50% and 6 noise units above the running "
+                       f"median (steps {steps}): a sign of an unstable learning rate or bad batches.",
+                evidence={"count": len(idx), "steps": [pts[i].step for i in idx[:20]], "noise_sigma": sm.sigma},
+            ))
+    g = log.grad_norm.finite()
+    if len(g) >= 5:
+        med = float(np.median([p.value for p in g]))
+        spikes = [p for p in g if med > 0 and p.value > 10 * med]
+        if spikes:
+            out.append(Finding(
+                id="grad_norm_spike", severity="warning", where=log.where(spikes[0]),
+                detail=f"Gradient norm jumped above 10x its median ({_g(med)}) at {len(spikes)} step(s), "
+                       f"peaking at {_g(max(p.value for p in spikes))}: lower the learning rate or clip gradients.",
+                evidence={"median": med, "count": len(spikes), "max": max(p.value for p in spikes)},
+            ))
+    return out
+
+
+def _d_eval_rising(log: TrainingLog) -> list[Finding]:
+    """Eval loss rising past its minimum by more than its own noise (overfitting)."""
+    out = []
+    for set_name, series in log.eval_loss.items():
+        r = _rise_after_best(series)
+        if r is None:
+            continue
+        bp, op, lp = r["best_point"], r["onset_point"], r["last_point"]
+        ev = {"eval_set": set_name, "best_step": bp.step, "best_eval_loss": round(r["best"], 5),
+              "onset_step": op.step, "final_eval_loss": round(r["end"], 5), "rise_pct": r["rise_pct"],
+              "noise_sigma": r["noise_sigma"], "smoothing_window": r["smoothing_window"]}
+        train = log.train_loss.finite()
+        train_txt = ""
+        if len(train) >= 3:
+            tsm = Smooth(train)
+            t_best, t_end = tsm.at(bp.step), tsm.end_level()
+            fell = t_end < t_best * 0.98
+            ev.update({"train_loss_at_best": round(t_best, 5), "train_loss_final": round(t_end, 5),
+                       "train_kept_falling": bool(fell)})
+            train_txt = (f" Meanwhile training loss kept falling ({_g(t_best)} -> {_g(t_end)}): the model is "
+                         "memorising the training set." if fell else
+                         f" Training loss did not keep falling ({_g(t_best)} -> {_g(t_end)}).")
+        noise = f"noise sigma {_g(r['noise_sigma'])}, median window {r['smoothing_window']}" if r["smoothing_window"] > 1 \
+            else "one eval per point, no smoothing"
+        label = "eval loss" if set_name == "eval" else f"eval loss on '{set_name}'"
+        out.append(Finding(
+            id="eval_loss_rising", severity="error" if r["rise_pct"] >= 10 else "warning", where=log.where(op),
+            detail=f"{label.capitalize()} was lowest ({_g(r['best'])}) at step {_fmt_step(bp.step)} and rose "
+                   f"{r['rise_pct']}% to {_g(r['end'])} by step {_fmt_step(lp.step)}, clearly above the minimum "
+                   f"from step {_fmt_step(op.step)} ({noise}).{train_txt}",
+            evidence=ev,
+        ))
+    return out
+
+
+def _d_metric_worsening(log: TrainingLog) -> list[Finding]:
+    """Other eval metrics (accuracy, WER...) getting worse after their best, by their own direction."""
+    out = []
+    for name, series in log.metrics.items():
+        if series.higher_is_better is None:
+            continue
+        r = _rise_after_best(series, flip=series.higher_is_better)
+        if r is None:
+            continue
+        bp = r["best_point"]
+        word = "fell" if series.higher_is_better else "rose"
+        out.append(Finding(
+            id="eval_metric_worsening", severity="warning", where=log.where(r["onset_point"]),
+            detail=f"{name} ({'higher' if series.higher_is_better else 'lower'} is better) was best "
+                   f"({_g(r['best'])}) at step {_fmt_step(bp.step)} and {word} {r['rise_pct']}% to {_g(r['end'])} "
+                   f"by step {_fmt_step(r['last_point'].step)}.",
+            evidence={"metric": name, "higher_is_better": series.higher_is_better, "best_step": bp.step,
+                      "best": r["best"], "final": r["end"], "change_pct": r["rise_pct"]},
+        ))
+    return out
+
+
+def _slope_t(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Least-squares slope and its t statistic."""
+    n = len(x)
+    xm, ym = x.mean(), y.mean()
+    sxx = float(((x - xm) ** 2).sum())
+    if sxx == 0 or n < 3:
+        return 0.0, 0.0
+    slope = float(((x - xm) * (y - ym)).sum() / sxx)
+    resid = y - (ym + slope * (x - xm))
+    se = math.sqrt(float((resid ** 2).sum()) / (n - 2) / sxx) if n > 2 else 0.0
+    if se == 0:
+        return slope, math.copysign(math.inf, slope) if slope else 0.0
+    return slope, slope / se
+
+
+def _d_trend(log: TrainingLog, series: Series, *, rising_sets: set) -> list[Finding]:
+    """The last quarter of a curve: still falling (``still_improving``) or flat (``plateau``).
+
+    Dense series: least-squares slope over the last quarter; still improving
+    if the fitted drop is at least 1% with t < -3, a plateau if the fitted
+    change is under 0.5% with |t| < 2 after at least a 5% fall overall. Short
+    series: the last three points, strictly falling by 1%+, or all within 0.5%.
+    """
+    pts = series.finite()
+    name = series.name
+    set_name = next((k for k, s in log.eval_loss.items() if s is series), None)
+    if len(pts) < 3 or (set_name is not None and set_name in rising_sets):
+        return []
+    x = np.array([p.step for p in pts])
+    y = np.array([p.value for p in pts])
+    if len(pts) >= 8:
+        tail = max(4, len(pts) // 4)
+        slope, t = _slope_t(x[-tail:], y[-tail:])
+        level = float(np.median(y[-tail:]))
+        change = slope * (x[-1] - x[-tail])
+        rel = 100.0 * change / abs(level) if level else 0.0
+        improving = rel <= -1.0 and t < -3
+        flat = abs(rel) < 0.5 and abs(t) < 2
+    else:
+        tail = 3
+        yt = y[-3:]
+        level = float(yt[-1])
+        rel = _pct(float(yt[-1]), float(yt[0]))
+        improving = bool(np.all(np.diff(yt) < 0)) and rel <= -1.0
+        flat = float(np.ptp(yt)) <= 0.005 * abs(level)
+    overall = _pct(float(np.median(y[-min(3, len(y)):])), float(np.median(y[: min(3, len(y))])))
+    label = name.replace("_", " ")
+    kind = "eval" if set_name is not None else "train"
+    if improving:
+        return [Finding(
+            id="still_improving", severity="info", where=log.where(pts[-1]),
+            detail=f"{label.capitalize()} was still falling at the end ({rel:+.1f}% over the last {tail} logged "
+                   f"points, down to {_g(y[-1])}): the run stopped before converging; more steps may help"
+                   + (" before overfitting sets in." if kind == "eval" else "."),
+            evidence={"series": name, "kind": kind, "tail_change_pct": round(rel, 2), "tail_points": tail,
+                      "final": float(y[-1])},
+        )]
+    if flat and overall <= -5.0:
+        return [Finding(
+            id="plateau", severity="info", where=log.where(pts[-len(y[-tail:])]),
+            detail=f"{label.capitalize()} flattened over the last {tail} logged points ({rel:+.2f}%, at "
+                   f"{_g(level)}) after falling {abs(overall):.0f}% overall: further epochs add little and "
+                   "risk overtraining; stop at the plateau.",
+            evidence={"series": name, "kind": kind, "tail_change_pct": round(rel, 3), "overall_change_pct": round(overall, 1),
+                      "level": level},
+        )]
+    return []
+
+
+def _d_eval_below_train(log: TrainingLog, th: Thresholds) -> list[Finding]:
+    """Eval loss clearly below train loss through the second half: a leakage or too-easy-eval hint."""
+    ev, tr = log.primary_eval(), log.train_loss.finite()
+    if ev is None or len(tr) < 3:
+        return []
+    epts = ev.finite()
+    if len(epts) < 2:
+        return []
+    mid = (tr[0].step + tr[-1].step) / 2
+    late = [p for p in epts if p.step >= mid] or epts[-1:]
+    tsm = Smooth(tr)
+    ratios = [p.value / tsm.at(p.step) for p in late if tsm.at(p.step) > 0]
+    if not ratios:
+        return []
+    med = float(np.median(ratios))
+    if med < 1.0 - th.eval_below_train_pct / 100 and max(ratios) < 1.0:
+        return [Finding(
+            id="eval_below_train", severity="warning", where=log.where(late[0]),
+            detail=f"Eval loss stayed {100 * (1 - med):.0f}% below training loss over the second half of the run "
+                   f"({len(ratios)} eval points): the eval set may overlap the training data or be easier than it; "
+                   "check for train/eval leakage before trusting eval gains.",
+            evidence={"median_ratio": round(med, 3), "points": len(ratios)},
+        )]
+    return []
+
+
+def _peak(series: Series) -> Optional[Point]:
+    pts = series.finite()
+    return max(pts, key=lambda p: p.value) if pts else None
+
+
+def detect_settings(log: Optional[TrainingLog], *, lr: Optional[float], epochs: Optional[float],
+                    method: Optional[str], th: Thresholds) -> list[Finding]:
+    """Learning rate against the method's range, and the epoch count.
+
+    Args:
+        log: the training log, if any (its peak learning rate and last epoch).
+        lr: ``--lr``; wins over the log's value.
+        epochs: ``--epochs``; wins over the log's last epoch.
+        method: ``full`` or ``lora`` (None: judged against the LoRA ceiling, the higher of the two).
+        th: the runbook's thresholds.
+    """
+    out: list[Finding] = []
+    peak = _peak(log.learning_rate) if log else None
+    if lr is not None:
+        lr_val, where, origin = lr, "--lr", "--lr"
+    elif peak is not None:
+        lr_val, where, origin = peak.value, log.where(peak), "the log's peak learning_rate"
+    else:
+        lr_val = None
+    if lr_val is not None:
+        top = th.full_lr_max if method == "full" else th.lora_lr_max
+        who = "full fine-tuning" if method == "full" else "LoRA" if method == "lora" else "LoRA (method not given; full fine-tuning needs lower still)"
+        if lr_val > top:
+            out.append(Finding(
+                id="lr_high_for_method", severity="error" if lr_val > 10 * top else "warning", where=where,
+                detail=f"Learning rate {_g(lr_val)} ({origin}) is above {_g(top)}, the top of the range for {who} "
+                       f"(LoRA {_g(th.lora_lr_min)}..{_g(th.lora_lr_max)}; full fine-tuning at most {_g(th.full_lr_max)}): "
+                       "high rates overwrite what the base model knew.",
+                evidence={"lr": lr_val, "method": method, "max_for_method": top, "from": origin},
+            ))
+    ep, ewhere = None, None
+    if epochs is not None:
+        ep, ewhere = float(epochs), "--epochs"
+    elif log is not None and log.max_epoch is not None:
+        # Lightning counts epochs from 0; the others log fractional progress (3.0 = three epochs done).
+        ep = float(log.max_epoch + 1) if log.format == "lightning_csv" else float(math.ceil(log.max_epoch - 1e-6))
+        ewhere = f"{log.file}:{log.last_line}" if log.last_line else log.file
+    if ep is not None and ep > th.max_epochs:
+        out.append(Finding(
+            id="many_epochs", severity="warning", where=ewhere,
+            detail=f"{_g(ep)} epochs, more than {th.max_epochs}: past a few passes the model fits its examples "
+                   "rather than the task; stop when validation loss stops falling.",
+            evidence={"epochs": ep, "max_recommended": th.max_epochs},
+        ))
+    return out
+
+
+def best_checkpoint(log: Optional[TrainingLog]) -> Optional[BestCheckpoint]:
+    """The logged step with the lowest primary eval loss (None without eval loss)."""
+    if log is None:
+        return None
+    ev = log.primary_eval()
+    if ev is None:
+        return None
+    pts = ev.finite()
+    if not pts:
+        return None
+    p = min(pts, key=lambda q: q.value)
+    set_name = next(k for k, s in log.eval_loss.items() if s is ev)
+    return BestCheckpoint(step=p.step, epoch=p.epoch, eval_loss=p.value, eval_set=set_name, where=log.where(p))
+
+
+def curves(log: Optional[TrainingLog], max_points: int = 1000) -> list[Curve]:
+    """The series to plot, thinned to ``max_points`` each; NaN/Inf become None."""
+    if log is None:
+        return []
+    out = []
+    items = [(log.train_loss, "train")] + [(s, "eval") for s in log.eval_loss.values()] \
+        + [(s, "metric") for s in log.metrics.values()]
+    for s, kind in items:
+        if not s.points:
+            continue
+        pts = s.points
+        if len(pts) > max_points:
+            stride = math.ceil(len(pts) / max_points)
+            pts = pts[::stride] + ([pts[-1]] if (len(pts) - 1) % stride else [])
+        out.append(Curve(name=s.name, kind=kind,
+                         points=[(p.step, p.value if math.isfinite(p.value) else None) for p in pts]))
+    return out

@@ -1,0 +1,463 @@
+"""Training-log readers: one :class:`TrainingLog` from whatever the trainer wrote.
+
+The format is detected from the content, not the file name:
+
+* Hugging Face ``trainer_state.json``: its ``log_history`` list. Python's
+  :mod:`json` accepts the bare ``NaN``/``Infinity`` tokens the Trainer writes;
+  they are kept as non-finite floats so the detectors can report them.
+* Raw Hugging Face Trainer stdout: the ``{'loss': ..., 'epoch': ...}`` dict
+  lines it prints among progress bars and warnings. Those lines carry no step,
+  so steps are logging-event numbers (1, 2, ...), and the log says so.
+* OpenAI fine-tuning metrics CSV (``step,train_loss,...,valid_loss,...,
+  full_valid_loss,...``; empty cells where a value was not computed).
+* PyTorch Lightning ``metrics.csv`` (sparse rows: train and validation rows
+  interleaved, the other columns left empty).
+* Generic CSV or JSONL rows (``--step-col/--loss-col/--eval-col`` override
+  the column guesses), or a JSON array of such rows.
+
+Every point keeps its 1-based line in the file so findings can cite
+``file:line``. Anything unreadable raises :class:`~advisor.errors.UserError`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+from advisor.core.io import read_text
+from advisor.errors import UserError
+
+
+@dataclass
+class Point:
+    """One logged value: ``value`` may be NaN or Inf (the detectors look for them)."""
+
+    step: float
+    value: float
+    line: Optional[int] = None
+    epoch: Optional[float] = None
+
+
+@dataclass
+class Series:
+    """A named sequence of points, in log order."""
+
+    name: str
+    points: list[Point] = field(default_factory=list)
+    higher_is_better: Optional[bool] = False
+
+    def finite(self) -> list[Point]:
+        """The points whose value is a finite number."""
+        return [p for p in self.points if math.isfinite(p.value)]
+
+
+@dataclass
+class TrainingLog:
+    """What one training run logged, whatever wrote it."""
+
+    file: str
+    format: str
+    train_loss: Series = field(default_factory=lambda: Series("train_loss"))
+    eval_loss: dict[str, Series] = field(default_factory=dict)
+    metrics: dict[str, Series] = field(default_factory=dict)
+    grad_norm: Series = field(default_factory=lambda: Series("grad_norm"))
+    learning_rate: Series = field(default_factory=lambda: Series("learning_rate"))
+    max_epoch: Optional[float] = None
+    last_line: Optional[int] = None
+    steps_are_events: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def primary_eval(self) -> Optional[Series]:
+        """The eval-loss series the verdicts use: ``eval`` if logged, else the densest one."""
+        usable = {k: s for k, s in self.eval_loss.items() if s.points}
+        if not usable:
+            return None
+        if "eval" in usable:
+            return usable["eval"]
+        if "full_valid" in usable and len(usable["full_valid"].points) >= 3:
+            return usable["full_valid"]  # OpenAI: the whole validation set, not one batch
+        return max(usable.values(), key=lambda s: len(s.points))
+
+    def where(self, p: Point) -> str:
+        """``file:line (step N)`` for a point, the ``where`` of a finding."""
+        step = _fmt_step(p.step)
+        label = f"event {step}" if self.steps_are_events else f"step {step}"
+        return f"{self.file}:{p.line} ({label})" if p.line else f"{self.file} ({label})"
+
+
+def _fmt_step(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+# Column names the trainers use, most specific first.
+_STEP_KEYS = ("step", "global_step", "trainer/global_step", "steps", "iteration", "iter", "_step")
+_TRAIN_KEYS = ("loss", "train_loss_step", "train_loss", "training_loss", "train/loss", "train_loss_epoch")
+_EPOCH_KEYS = ("epoch", "train/epoch", "epochs")
+_LR_KEYS = ("learning_rate", "lr", "train/learning_rate")
+_GRAD_KEYS = ("grad_norm", "train/grad_norm", "gradient_norm")
+# HF bookkeeping that is not a quality metric.
+_IGNORED_SUFFIXES = ("runtime", "samples_per_second", "steps_per_second", "total_flos", "flos", "num_tokens", "epoch", "step")
+_EVAL_PREFIXES = ("eval_", "eval/", "val_", "val/", "valid_", "validation_", "full_valid_", "test_")
+
+_HIGHER = {"acc", "accuracy", "f1", "bleu", "rouge", "rouge1", "rouge2", "rougel", "rougelsum", "exact", "em", "match",
+           "precision", "recall", "auc", "roc", "pass", "score", "matthews", "spearman", "pearson", "map", "ndcg",
+           "sacrebleu", "chrf", "meteor", "bertscore", "correct", "reward", "rewards", "win"}
+_LOWER = {"wer", "cer", "perplexity", "ppl", "loss", "error", "err", "mae", "mse", "rmse", "ter", "nll"}
+
+
+def metric_direction(name: str) -> Optional[bool]:
+    """Whether a metric is better when higher (accuracy) or lower (WER); None if unknown."""
+    parts = set(re.split(r"[_/\-.]+", name.lower()))
+    if parts & _LOWER:
+        return False
+    if parts & _HIGHER:
+        return True
+    return None
+
+
+def _eval_set_of(key: str) -> Optional[str]:
+    """``eval_loss`` -> ``eval``; ``eval_squad_loss`` -> ``squad``; ``val_loss`` -> ``val``."""
+    k = key.lower()
+    if k in ("eval_loss", "eval/loss"):
+        return "eval"
+    if k in ("val_loss", "val_loss_epoch", "validation_loss", "val/loss"):
+        return "val"
+    if k == "valid_loss":
+        return "valid"
+    if k == "full_valid_loss":
+        return "full_valid"
+    if k == "test_loss":
+        return "test"
+    m = re.fullmatch(r"(?:eval|val|valid|validation)[_/](.+?)[_/]loss(?:_epoch)?", k)
+    if m:
+        return m.group(1)
+    return None
+
+
+@dataclass
+class _Columns:
+    step: Optional[str] = None
+    train: Optional[str] = None
+    epoch: Optional[str] = None
+    lr: Optional[str] = None
+    grad: Optional[str] = None
+    evals: dict[str, str] = field(default_factory=dict)  # column -> set name
+    metrics: dict[str, str] = field(default_factory=dict)  # column -> metric name
+
+
+def _classify(keys: Iterable[str], *, step_col: Optional[str], loss_col: Optional[str],
+              eval_col: Optional[str], file: str, where_keys: str) -> _Columns:
+    keys = list(dict.fromkeys(keys))
+    have = set(keys)
+    for opt, col in (("--step-col", step_col), ("--loss-col", loss_col), ("--eval-col", eval_col)):
+        if col is not None and col not in have:
+            raise UserError(f"{opt} {col!r} is not a column of this log; {where_keys}: {', '.join(keys[:30])}",
+                            file=file, line=1)
+    c = _Columns()
+    c.step = step_col or next((k for k in _STEP_KEYS if k in have), None)
+    c.train = loss_col or next((k for k in _TRAIN_KEYS if k in have), None)
+    c.epoch = next((k for k in _EPOCH_KEYS if k in have), None)
+    c.lr = next((k for k in _LR_KEYS if k in have), None)
+    if c.lr is None:
+        c.lr = next((k for k in keys if k.lower().startswith("lr-")), None)  # Lightning LearningRateMonitor
+    c.grad = next((k for k in _GRAD_KEYS if k in have), None)
+    if eval_col:
+        c.evals[eval_col] = _eval_set_of(eval_col) or "eval"
+    taken = {c.step, c.train, c.epoch, c.lr, c.grad, eval_col}
+    for k in keys:
+        if k in taken or k.lower().startswith("train"):
+            continue
+        s = _eval_set_of(k)
+        if s is not None and not eval_col:
+            # Lightning logs both val_loss (per epoch) and val_loss_epoch; keep one.
+            if k.endswith("_epoch") and k[: -len("_epoch")] in have:
+                continue
+            c.evals[k] = s
+            continue
+        low = k.lower()
+        if low.startswith(_EVAL_PREFIXES) and not low.endswith(_IGNORED_SUFFIXES) and s is None:
+            c.metrics[k] = k
+    return c
+
+
+def _to_float(v: Any, *, file: str, line: Optional[int], key: str) -> Optional[float]:
+    """A cell or JSON value as a float; None for empty; NaN/Inf kept as such."""
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        raise UserError(f"expected a number (got {v!r})", file=file, line=line, key=key)
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, str):
+        s = v.strip()
+        if s == "":
+            return None
+        try:
+            return float(s)  # accepts nan, inf, NaN, Infinity
+        except ValueError:
+            raise UserError(f"expected a number (got {v!r})", file=file, line=line, key=key) from None
+    raise UserError(f"expected a number (got {type(v).__name__})", file=file, line=line, key=key)
+
+
+def _build(rows: list[tuple[int, dict[str, Any]]], cols: _Columns, *, file: str, fmt: str,
+           steps_are_events: bool = False) -> TrainingLog:
+    log = TrainingLog(file=file, format=fmt, steps_are_events=steps_are_events)
+    for col, set_name in cols.evals.items():
+        log.eval_loss.setdefault(set_name, Series(f"eval_loss" if set_name == "eval" else f"{set_name}_loss"))
+    for col in cols.metrics:
+        log.metrics[col] = Series(col, higher_is_better=metric_direction(col))
+    event = 0
+    last_step = 0.0
+    for line, row in rows:
+        if "train_runtime" in row:  # HF end-of-training summary: an average, not a point
+            continue
+        f = lambda k: _to_float(row.get(k), file=file, line=line, key=k) if k else None  # noqa: E731
+        epoch = f(cols.epoch)
+        train = f(cols.train)
+        if steps_are_events:
+            if train is not None:
+                event += 1
+            step = float(event)
+        else:
+            step = f(cols.step)
+            if step is None:
+                # Generic rows without a step column: the row number stands in.
+                step = last_step + 1 if cols.step is None else None
+            if step is None:
+                continue  # a sparse Lightning row with no step (rare); nothing to place
+        last_step = step
+        if epoch is not None:
+            log.max_epoch = epoch if log.max_epoch is None else max(log.max_epoch, epoch)
+        if train is not None:
+            log.train_loss.points.append(Point(step, train, line, epoch))
+        for k, series in ((cols.grad, log.grad_norm), (cols.lr, log.learning_rate)):
+            v = f(k)
+            if v is not None:
+                series.points.append(Point(step, v, line, epoch))
+        for col, set_name in cols.evals.items():
+            v = f(col)
+            if v is not None:
+                log.eval_loss[set_name].points.append(Point(step, v, line, epoch))
+        for col in cols.metrics:
+            v = f(col)
+            if v is not None:
+                log.metrics[col].points.append(Point(step, v, line, epoch))
+        log.last_line = line
+    log.eval_loss = {k: s for k, s in log.eval_loss.items() if s.points}
+    log.metrics = {k: s for k, s in log.metrics.items() if s.points}
+    if not log.train_loss.points and not log.eval_loss:
+        found = ", ".join(sorted({k for _, r in rows for k in r})[:30]) or "none"
+        raise UserError(
+            f"no loss values found in this {fmt} log (keys seen: {found}); "
+            "name the columns with --step-col/--loss-col/--eval-col",
+            file=file,
+        )
+    if steps_are_events:
+        log.notes.append("Hugging Face Trainer output prints no step: steps are logging-event numbers")
+    return log
+
+
+def _trainer_state(text: str, data: dict[str, Any], file: str, **cols: Optional[str]) -> TrainingLog:
+    hist = data.get("log_history")
+    if not isinstance(hist, list):
+        raise UserError("expected 'log_history' to be a list of log rows", file=file, key="log_history")
+    lines = _entry_lines(text, len(hist))
+    rows = []
+    for i, row in enumerate(hist):
+        if not isinstance(row, dict):
+            raise UserError(f"expected a JSON object (got {type(row).__name__})", file=file,
+                            line=lines[i] if lines else None, key=f"log_history[{i}]")
+        rows.append((lines[i] if lines else None, row))
+    keys = [k for _, r in rows for k in r]
+    c = _classify(keys, file=file, where_keys="log_history keys", **cols)
+    log = _build(rows, c, file=file, fmt="hf_trainer_state")
+    return log
+
+
+def _entry_lines(text: str, n: int) -> Optional[list[int]]:
+    """1-based line of each ``log_history`` entry, by decoding the array element by element."""
+    m = re.search(r'"log_history"\s*:\s*\[', text)
+    if not m:
+        return None
+    dec = json.JSONDecoder()
+    pos = m.end()
+    line = text.count("\n", 0, pos) + 1
+    out: list[int] = []
+    ws = re.compile(r"[\s,]*")
+    while len(out) < n:
+        nxt = ws.match(text, pos).end()
+        line += text.count("\n", pos, nxt)
+        if nxt >= len(text) or text[nxt] == "]":
+            return None
+        out.append(line)
+        try:
+            _, end = dec.raw_decode(text, nxt)
+        except json.JSONDecodeError:
+            return None
+        line += text.count("\n", nxt, end)
+        pos = end
+    return out
+
+
+_STDOUT_DICT = re.compile(r"\{'(?:loss|eval_[a-z0-9_]+|train_runtime|grad_norm|learning_rate|epoch)'\s*:[^{}]*\}")
+
+
+def _stdout(text: str, file: str, **cols: Optional[str]) -> TrainingLog:
+    rows = []
+    for lineno, raw in enumerate(text.split("\n"), start=1):
+        for m in _STDOUT_DICT.finditer(raw):
+            row = _py_dict(m.group(0))
+            if row is not None:
+                rows.append((lineno, row))
+    if not rows:
+        raise UserError("no Trainer log lines ({'loss': ...}) found", file=file)
+    keys = [k for _, r in rows for k in r]
+    c = _classify(keys, file=file, where_keys="keys seen", **cols)
+    has_step = c.step is not None and any(c.step in r for _, r in rows)
+    return _build(rows, c, file=file, fmt="hf_stdout", steps_are_events=not has_step)
+
+
+def _py_dict(s: str) -> Optional[dict[str, Any]]:
+    """A printed Python dict of numbers as a dict (``nan``/``inf`` included)."""
+    js = s.replace("'", '"')
+    js = re.sub(r"(?<![\w.])-?nan\b", "NaN", js)
+    js = re.sub(r"(?<![\w.])(-?)inf\b", r"\1Infinity", js)
+    js = js.replace("True", "true").replace("False", "false").replace("None", "null")
+    try:
+        d = json.loads(js)
+    except json.JSONDecodeError:
+        return None
+    return d if isinstance(d, dict) else None
+
+
+def _jsonl(text: str, file: str, **cols: Optional[str]) -> TrainingLog:
+    rows = []
+    lines = text.split("\n")
+    last = max((i for i, s in enumerate(lines) if s.strip()), default=-1)
+    notes = []
+    for i, raw in enumerate(lines):
+        if not raw.strip():
+            continue
+        try:
+            row = json.loads(raw)
+        except json.JSONDecodeError as e:
+            if i == last and rows:
+                notes.append(f"line {i + 1} is cut off (the run may have stopped while writing); skipped")
+                continue
+            raise UserError(f"malformed JSON: {e.msg}", file=file, line=i + 1, column=e.colno) from None
+        if not isinstance(row, dict):
+            raise UserError(f"expected a JSON object per line (got {type(row).__name__})", file=file, line=i + 1)
+        rows.append((i + 1, row))
+    keys = [k for _, r in rows for k in r]
+    c = _classify(keys, file=file, where_keys="keys seen", **cols)
+    log = _build(rows, c, file=file, fmt="jsonl")
+    log.notes += notes
+    return log
+
+
+def _csv(text: str, file: str, **cols: Optional[str]) -> TrainingLog:
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise UserError("empty file, expected a training log", file=file) from None
+    header = [h.strip() for h in header]
+    if len(header) < 2:
+        raise UserError(
+            "could not recognise the log format: expected a Hugging Face trainer_state.json, Trainer output, "
+            "a metrics CSV with a header row (step and loss columns), or JSONL rows",
+            file=file, line=1,
+        )
+    c = _classify(header, file=file, where_keys="columns", **cols)
+    if c.train is None and not c.evals:
+        raise UserError(
+            f"no loss column found in the header (columns: {', '.join(header[:30])}); "
+            "name it with --loss-col/--eval-col",
+            file=file, line=1,
+        )
+    rows = []
+    for lineno, rec in enumerate(reader, start=2):
+        if not rec or not any(x.strip() for x in rec):
+            continue
+        if len(rec) > len(header):
+            raise UserError(f"{len(rec)} cells but the header has {len(header)} columns", file=file, line=lineno)
+        rows.append((lineno, dict(zip(header, rec))))
+    low = {h.lower() for h in header}
+    if "full_valid_loss" in low or ("train_accuracy" in low and "valid_loss" in low):
+        fmt = "openai_csv"
+    elif any(h.endswith(("_step", "_epoch")) for h in low) or ({"val_loss", "epoch", "step"} <= low):
+        fmt = "lightning_csv"
+    else:
+        fmt = "csv"
+    return _build(rows, c, file=file, fmt=fmt)
+
+
+def read_log(path: str | Path, *, step_col: Optional[str] = None, loss_col: Optional[str] = None,
+             eval_col: Optional[str] = None) -> TrainingLog:
+    """Read a training log, detecting its format from the content.
+
+    Args:
+        path: the log file.
+        step_col: column/key holding the step (overrides the guess).
+        loss_col: column/key holding the training loss.
+        eval_col: column/key holding the eval loss.
+
+    Returns:
+        The parsed :class:`TrainingLog`.
+
+    Raises:
+        UserError: the file is missing, malformed or has no loss values; the
+            message names the file, the line and what was expected.
+    """
+    file = str(path)
+    text = read_text(path)
+    cols = {"step_col": step_col, "loss_col": loss_col, "eval_col": eval_col}
+    stripped = text.lstrip()
+    if not stripped:
+        raise UserError("empty file, expected a training log", file=file)
+    if stripped[0] in "{[":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as whole:
+            first = stripped.split("\n", 1)[0]
+            try:
+                first_ok = isinstance(json.loads(first), dict)
+            except json.JSONDecodeError:
+                first_ok = False
+            if first_ok:
+                return _jsonl(text, file, **cols)
+            if _STDOUT_DICT.search(text):
+                return _stdout(text, file, **cols)
+            raise UserError(f"malformed JSON: {whole.msg}", file=file, line=whole.lineno, column=whole.colno) from None
+        if isinstance(data, dict) and "log_history" in data:
+            return _trainer_state(text, data, file, **cols)
+        if isinstance(data, dict):
+            return _jsonl(text, file, **cols)
+        if isinstance(data, list):
+            lines = _array_lines(text, len(data))
+            rows = []
+            for i, r in enumerate(data):
+                if not isinstance(r, dict):
+                    raise UserError(f"expected a JSON object (got {type(r).__name__})", file=file,
+                                    line=lines[i] if lines else None, key=f"[{i}]")
+                rows.append((lines[i] if lines else None, r))
+            keys = [k for _, r in rows for k in r]
+            return _build(rows, _classify(keys, file=file, where_keys="keys seen", **cols), file=file, fmt="json")
+        raise UserError("expected a JSON object or array of log rows", file=file, line=1)
+    if _STDOUT_DICT.search(text):
+        return _stdout(text, file, **cols)
+    return _csv(text, file, **cols)
+
+
+def _array_lines(text: str, n: int) -> Optional[list[int]]:
+    """Line of each element of a top-level JSON array."""
+    fake = '"log_history": ' + text.lstrip()
+    offset = text.count("\n", 0, len(text) - len(text.lstrip()))
+    got = _entry_lines(fake, n)
+    return [x + offset for x in got] if got else None

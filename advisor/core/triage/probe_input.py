@@ -1,0 +1,84 @@
+"""Findings from an ``advisor probe --format json`` result (CONTRACT section 4).
+
+Only the documented keys are read: ``suites[].id``, ``verdict``, ``delta``,
+``ci95``, ``n`` and the arms' ``mean``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Optional
+
+from advisor.core.io import read_text
+from advisor.core.triage.models import Finding
+from advisor.core.triage.runbook import Thresholds
+from advisor.errors import UserError
+
+
+def read_probe(path: str) -> dict[str, Any]:
+    """Read and minimally validate a probe result JSON.
+
+    Raises:
+        UserError: malformed JSON, or no ``suites`` list.
+    """
+    text = read_text(path)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise UserError(f"malformed JSON: {e.msg}", file=path, line=e.lineno, column=e.colno) from None
+    if not isinstance(data, dict) or not isinstance(data.get("suites"), list):
+        raise UserError("expected an `advisor probe --format json` object with a 'suites' list", file=path, key="suites")
+    for i, s in enumerate(data["suites"]):
+        if not isinstance(s, dict) or "id" not in s:
+            raise UserError("expected an object with 'id' and 'verdict'", file=path, key=f"suites[{i}]")
+    return data
+
+
+def _suite(data: dict, sid: str) -> Optional[dict]:
+    return next((s for s in data["suites"] if s.get("id") == sid), None)
+
+
+def _d(s: dict) -> str:
+    base = (s.get("base") or {}).get("mean")
+    cand = (s.get("candidate") or {}).get("mean")
+    ci = s.get("ci95") or [None, None]
+    return (f"base {base} vs candidate {cand}, delta {s.get('delta')} (95% CI {ci[0]}..{ci[1]}, n={s.get('n')})")
+
+
+def probe_findings(data: dict, path: str, th: Thresholds) -> tuple[list[Finding], set[str]]:
+    """Turn probe suites into findings.
+
+    * ``general`` with verdict ``regression`` -> ``general_capability_regression`` (error).
+    * ``task`` improving while ``shift`` drops by ``th.shift_drop`` or more (or
+      regresses) -> ``shift_regression`` (warning): good on inputs like the
+      eval set, worse on perturbed ones.
+    * ``task`` with verdict ``regression`` -> ``task_regression`` (error).
+
+    Returns:
+        The findings and which probe inputs were present (``probe_general``,
+        ``probe_shift``), so absent findings can count against a cause.
+    """
+    out: list[Finding] = []
+    given: set[str] = set()
+    g, task, shift = _suite(data, "general"), _suite(data, "task"), _suite(data, "shift")
+    if g is not None:
+        given.add("probe_general")
+        if g.get("verdict") == "regression":
+            out.append(Finding(id="general_capability_regression", severity="error", where=f"{path} suite general",
+                               detail=f"The general-capability suite regressed: {_d(g)}. The fine-tune lost skills "
+                                      "outside its task.", evidence={k: g.get(k) for k in ("delta", "ci95", "n", "verdict")}))
+    if shift is not None:
+        given.add("probe_shift")
+    if task is not None and task.get("verdict") == "regression":
+        out.append(Finding(id="task_regression", severity="error", where=f"{path} suite task",
+                           detail=f"The candidate is worse on your own eval set: {_d(task)}.",
+                           evidence={k: task.get(k) for k in ("delta", "ci95", "n", "verdict")}))
+    if task is not None and shift is not None and task.get("verdict") == "improvement":
+        d = shift.get("delta")
+        if shift.get("verdict") == "regression" or (isinstance(d, (int, float)) and d <= -th.shift_drop):
+            out.append(Finding(id="shift_regression", severity="warning", where=f"{path} suite shift",
+                               detail=f"Better on the eval set ({_d(task)}) but worse on perturbed copies of it "
+                                      f"({_d(shift)}): the gain does not survive rephrasing.",
+                               evidence={"task_delta": task.get("delta"), "shift_delta": d,
+                                         "shift_verdict": shift.get("verdict")}))
+    return out, given
