@@ -1,0 +1,1 @@
+"""Screens of the Textual app (each module imported only when its screen is needed)."""
