@@ -3,14 +3,17 @@
 Noise handling, shared by the curve detectors:
 
 * A series of 8 or more points is smoothed with a centred running **median**
-  (window ``k`` = n/8, odd, 3..21). Medians ignore single spikes, so one bad
+  (window ``k`` = n/8, odd, 5..21). Medians ignore single spikes, so one bad
   batch never moves a verdict.
-* The noise of one point, ``sigma``, is estimated from the residuals around
-  that smooth curve with the median absolute deviation (x 1.4826, the
-  normal-consistent MAD), which outliers barely move.
-* A change is called real only if it exceeds **three standard errors of the
-  difference of two smoothed levels** (``3 * 1.25 * sigma * sqrt(2/k)``; 1.25
-  because a median is noisier than a mean) *and* a small relative floor. So a
+* The noise of one point, ``sigma``, is estimated from the point-to-point
+  differences with the median absolute deviation (x 1.4826 / sqrt 2, the
+  normal-consistent MAD of a difference), which a smooth trend and outliers
+  barely move.
+* A rise from the minimum is called real only if it exceeds ``z`` standard
+  errors of the difference of two smoothed levels (``1.25 * sigma * sqrt(2/k)``;
+  1.25 because a median is noisier than a mean), with ``z = 2.5 + sqrt(2 ln(n/k))``
+  because the minimum of ``n/k`` noisy levels is itself biased low (see
+  :func:`_z_for`), *and* a small relative floor (2%). So a
   noisy per-step validation series that trends down never has its smoothed
   minimum far from its end, and a rise that stays inside the series' own noise
   does not clear the bar.
@@ -45,12 +48,14 @@ class Smooth:
             self.s = self.y.copy()
             self.sigma = 0.0
         else:
-            k = max(3, min(21, (n // 8) | 1))
+            k = max(5, min(21, (n // 8) | 1))
             h = k // 2
             self.k = k
             self.s = np.array([np.median(self.y[max(0, i - h): i + h + 1]) for i in range(n)])
-            r = self.y - self.s
-            self.sigma = float(1.4826 * np.median(np.abs(r - np.median(r))))
+            # Noise from first differences: a smooth trend barely moves them, and unlike
+            # residuals around a short median they are not shrunk toward zero.
+            d = np.diff(self.y)
+            self.sigma = float(1.4826 * np.median(np.abs(d - np.median(d))) / math.sqrt(2.0))
 
     @property
     def short(self) -> bool:
@@ -70,6 +75,18 @@ class Smooth:
     def at(self, step: float) -> float:
         """The smoothed value interpolated at ``step``."""
         return float(np.interp(step, self.x, self.s))
+
+
+def _z_for(sm: Smooth) -> float:
+    """How many standard errors a rise from the minimum must clear.
+
+    The minimum of a smoothed noisy curve is itself biased low: it is the
+    lowest of about ``n/k`` independent window levels, whose expected extreme
+    is ``sqrt(2 ln m)`` standard errors. So the bar is 2.5 standard errors
+    *beyond* that selection effect, not 3 from a fixed point.
+    """
+    m = max(2.0, sm.n / sm.k)
+    return 2.5 + math.sqrt(2.0 * math.log(m))
 
 
 def _pct(a: float, b: float) -> float:
@@ -113,13 +130,19 @@ def _rise_after_best(series: Series, *, flip: bool = False, min_rel_dense: float
         if after < max(2, sm.k // 2):
             return None
         end = sign * sm.end_level()
-        tol = max(3.0 * sm.level_noise() * math.sqrt(2.0), min_rel_dense * abs(best))
+        tol = max(_z_for(sm) * sm.level_noise() * math.sqrt(2.0), min_rel_dense * abs(best))
     rise = end - best
     if rise <= tol:
         return None
     onset = next((i for i in range(b + 1, sm.n) if (s[i] if not sm.short else y[i]) > best + tol), sm.n - 1)
+    # Report the logged point (the checkpoint one would keep): the raw best inside the
+    # smoothing window around the smoothed minimum. The rise is measured on smoothed levels.
+    h = sm.k // 2
+    lo_i = max(0, b - h)
+    raw_b = lo_i + int(np.argmin(y[lo_i: b + h + 1]))
     return {
-        "best_index": b, "best_point": pts[b], "best": sign * best, "end": sign * end,
+        "best_index": raw_b, "best_point": pts[raw_b], "best": sign * float(y[raw_b]), "best_level": sign * best,
+        "end": sign * end,
         "rise_pct": round(abs(_pct(end, best)), 1), "onset_point": pts[onset], "last_point": pts[-1],
         "noise_sigma": round(sm.sigma, 5), "smoothing_window": sm.k, "tolerance": round(tol, 5),
     }
@@ -262,7 +285,8 @@ def _d_eval_rising(log: TrainingLog) -> list[Finding]:
             continue
         bp, op, lp = r["best_point"], r["onset_point"], r["last_point"]
         ev = {"eval_set": set_name, "best_step": bp.step, "best_eval_loss": round(r["best"], 5),
-              "onset_step": op.step, "final_eval_loss": round(r["end"], 5), "rise_pct": r["rise_pct"],
+              "onset_step": op.step, "final_eval_loss": round(lp.value, 5), "end_level": round(r["end"], 5),
+              "rise_pct": r["rise_pct"],
               "noise_sigma": r["noise_sigma"], "smoothing_window": r["smoothing_window"]}
         train = log.train_loss.finite()
         train_txt = ""
@@ -280,9 +304,9 @@ def _d_eval_rising(log: TrainingLog) -> list[Finding]:
         label = "eval loss" if set_name == "eval" else f"eval loss on '{set_name}'"
         out.append(Finding(
             id="eval_loss_rising", severity="error" if r["rise_pct"] >= 10 else "warning", where=log.where(op),
-            detail=f"{label.capitalize()} was lowest ({_g(r['best'])}) at step {_fmt_step(bp.step)} and rose "
-                   f"{r['rise_pct']}% to {_g(r['end'])} by step {_fmt_step(lp.step)}, clearly above the minimum "
-                   f"from step {_fmt_step(op.step)} ({noise}).{train_txt}",
+            detail=f"{label.capitalize()} was lowest ({_g(r['best'])}) at step {_fmt_step(bp.step)} and ended at "
+                   f"{_g(lp.value)} at step {_fmt_step(lp.step)}: a {r['rise_pct']}% rise of the smoothed level, clearly "
+                   f"above the minimum from step {_fmt_step(op.step)} ({noise}).{train_txt}",
             evidence=ev,
         ))
     return out
@@ -330,7 +354,7 @@ def _d_trend(log: TrainingLog, series: Series, *, rising_sets: set) -> list[Find
 
     Dense series: least-squares slope over the last quarter; still improving
     if the fitted drop is at least 1% with t < -3, a plateau if the fitted
-    change is under 0.5% with |t| < 2 after at least a 5% fall overall. Short
+    change is under 0.5% after at least a 5% fall overall. Short
     series: the last three points, strictly falling by 1%+, or all within 0.5%.
     """
     pts = series.finite()
@@ -347,7 +371,7 @@ def _d_trend(log: TrainingLog, series: Series, *, rising_sets: set) -> list[Find
         change = slope * (x[-1] - x[-tail])
         rel = 100.0 * change / abs(level) if level else 0.0
         improving = rel <= -1.0 and t < -3
-        flat = abs(rel) < 0.5 and abs(t) < 2
+        flat = abs(rel) < 0.5  # practically flat, however significant a tiny slope is
     else:
         tail = 3
         yt = y[-3:]

@@ -375,6 +375,13 @@ def _csv(text: str, file: str, **cols: Optional[str]) -> TrainingLog:
             file=file, line=1,
         )
     c = _classify(header, file=file, where_keys="columns", **cols)
+    if c.train is None and not c.evals and c.step is None and c.epoch is None:
+        raise UserError(
+            f"could not recognise the log format: no step or loss column in the first line "
+            f"(columns: {', '.join(header[:30])}); expected a Hugging Face trainer_state.json, Trainer output, "
+            "an OpenAI or Lightning metrics CSV, or CSV/JSONL rows; name the columns with --step-col/--loss-col/--eval-col",
+            file=file, line=1,
+        )
     if c.train is None and not c.evals:
         raise UserError(
             f"no loss column found in the header (columns: {', '.join(header[:30])}); "

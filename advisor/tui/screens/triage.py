@@ -1,0 +1,238 @@
+"""The triage screen: choose the run's files, see the curves, findings and causes.
+
+Pushed from the home screen (``app.push_screen(TriageScreen())``), or with
+files preset (``TriageScreen(paths={"log": ..., "train": ..., "eval": ...})``).
+Triage runs in a thread worker (the core is synchronous and file-bound); the
+worker posts :class:`TriageFinished` or :class:`TriageFailed`, and only the
+message handlers touch widgets.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, DirectoryTree, Footer, Input, Label, Markdown, Select, Static
+from textual_plotext import PlotextPlot
+
+SYMPTOMS = [
+    ("better on target, worse on general tasks", "worse_general_better_target"),
+    ("worse on everything", "worse_everything"),
+    ("better offline, worse in production", "better_offline_worse_prod"),
+    ("random or incoherent outputs", "incoherent_outputs"),
+    ("good early, worse later", "good_early_worse_later"),
+]
+FILE_FIELDS = ("log", "train", "eval")
+
+
+class TriageFinished(Message):
+    """A triage run finished; ``report`` is the contract JSON object."""
+
+    def __init__(self, report: dict[str, Any]) -> None:
+        super().__init__()
+        self.report = report
+
+
+class TriageFailed(Message):
+    """A triage run stopped on bad input; ``error`` is the message for the user."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
+def causes_markdown(report: dict[str, Any], top: int = 4) -> str:
+    """The ranked causes with their evidence, first checks and fixes, as markdown."""
+    out = []
+    best = report.get("best_checkpoint")
+    if best:
+        out.append(f"**Best checkpoint:** step {best['step']}, eval loss {best['eval_loss']:.4g}  \n`{best.get('where', '')}`\n")
+    for c in (report.get("causes") or [])[:top]:
+        out.append(f"### {c['rank']}. {c.get('title') or c['id']} — {c['confidence']:.2f}")
+        out += [f"- ✔ {e}" for e in c.get("evidence") or []] or ["- no direct evidence in these files"]
+        out += [f"- ✘ {e}" for e in c.get("evidence_against") or []]
+        if c.get("first_checks"):
+            out.append("\n**First checks:** " + " · ".join(c["first_checks"]))
+        if c.get("fixes"):
+            out.append("\n**Fixes:** " + " · ".join(c["fixes"]))
+        out.append("")
+    return "\n".join(out)
+
+
+class TriageScreen(Screen[None]):
+    """Choose a run's log and datasets, run triage, read the results."""
+
+    DEFAULT_CSS = """
+    TriageScreen #triage-top { height: auto; }
+    TriageScreen #triage-files { width: 32; height: 14; border: round $panel; }
+    TriageScreen #triage-form { height: auto; width: 1fr; }
+    TriageScreen #triage-form Horizontal { height: auto; }
+    TriageScreen #triage-form Label { width: 8; padding: 1 1 0 0; }
+    TriageScreen #triage-form Input { width: 1fr; }
+    TriageScreen #triage-form Select { width: 1fr; }
+    TriageScreen #triage-status { height: auto; padding: 0 1; color: $text-muted; }
+    TriageScreen #triage-status.-error { color: $error; }
+    TriageScreen #triage-status.-running { color: $warning; }
+    TriageScreen #triage-results { height: 1fr; }
+    TriageScreen #triage-curves { height: 1fr; min-height: 12; }
+    TriageScreen #triage-findings { height: 1fr; }
+    TriageScreen #triage-causes { width: 2fr; border-left: solid $panel; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("ctrl+r", "run", "Run triage"),
+    ]
+
+    def __init__(self, paths: Optional[dict[str, str]] = None, *, root: str | Path = ".",
+                 name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        """Args:
+            paths: files to preset: keys ``log``, ``train``, ``eval`` (and ``symptom``, ``lr``, ``method``).
+            root: folder the file tree starts in.
+        """
+        super().__init__(name=name, id=id, classes=classes)
+        self.paths = dict(paths or {})
+        self.root = Path(root)
+        self._target = "log"  # the file input that a click in the tree fills
+        self.report: Optional[dict[str, Any]] = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="triage-top"):
+            yield DirectoryTree(str(self.root), id="triage-files")
+            with Vertical(id="triage-form"):
+                for key, hint in (("log", "trainer_state.json, metrics.csv, Trainer output..."),
+                                  ("train", "train.jsonl (chat, prompt/completion, alpaca, preference)"),
+                                  ("eval", "eval.jsonl (checked for leakage)")):
+                    with Horizontal():
+                        yield Label(key)
+                        yield Input(value=self.paths.get(key, ""), placeholder=hint, id=f"triage-{key}")
+                with Horizontal():
+                    yield Label("symptom")
+                    yield Select(SYMPTOMS, prompt="what do you see? (optional)", id="triage-symptom",
+                                 value=self.paths.get("symptom", Select.BLANK))
+                with Horizontal():
+                    yield Label("lr")
+                    yield Input(value=str(self.paths.get("lr", "")), placeholder="e.g. 2e-4 (optional)", id="triage-lr")
+                    yield Select([("LoRA", "lora"), ("full", "full")], prompt="method", id="triage-method",
+                                 value=self.paths.get("method", Select.BLANK))
+                    yield Button("Run triage", id="triage-run", variant="primary")
+                yield Static("Choose files (click an input, then a file in the tree) and run.", id="triage-status")
+        with Horizontal(id="triage-results"):
+            with Vertical():
+                yield PlotextPlot(id="triage-curves")
+                yield DataTable(id="triage-findings", zebra_stripes=True, cursor_type="row")
+            with VerticalScroll(id="triage-causes"):
+                yield Markdown("", id="triage-causes-md")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#triage-findings", DataTable)
+        table.add_columns("severity", "finding", "where", "detail")
+        plot = self.query_one("#triage-curves", PlotextPlot)
+        plot.plt.title("loss by step")
+
+    # -- choosing files ---------------------------------------------------------
+    @on(Input.Changed)
+    def _remember_target(self, event: Input.Changed) -> None:
+        key = (event.input.id or "").removeprefix("triage-")
+        if key in FILE_FIELDS:
+            self._target = key
+
+    def on_descendant_focus(self, event) -> None:
+        key = (getattr(event.widget, "id", None) or "").removeprefix("triage-")
+        if key in FILE_FIELDS:
+            self._target = key
+
+    @on(DirectoryTree.FileSelected)
+    def _file_chosen(self, event: DirectoryTree.FileSelected) -> None:
+        self.query_one(f"#triage-{self._target}", Input).value = str(event.path)
+
+    # -- running ----------------------------------------------------------------
+    def _settings(self) -> dict[str, Any]:
+        kw: dict[str, Any] = {}
+        for key in FILE_FIELDS:
+            v = self.query_one(f"#triage-{key}", Input).value.strip()
+            if v:
+                kw[key] = v
+        sym = self.query_one("#triage-symptom", Select).value
+        if sym is not Select.BLANK and sym:
+            kw["symptom"] = sym
+        method = self.query_one("#triage-method", Select).value
+        if method is not Select.BLANK and method:
+            kw["method"] = method
+        lr = self.query_one("#triage-lr", Input).value.strip()
+        if lr:
+            kw["lr"] = lr
+        return kw
+
+    @on(Button.Pressed, "#triage-run")
+    def action_run(self) -> None:
+        """Start a triage run in a worker with what the form holds."""
+        kw = self._settings()
+        status = self.query_one("#triage-status", Static)
+        if "lr" in kw:
+            try:
+                kw["lr"] = float(kw["lr"])
+            except ValueError:
+                status.set_classes("-error")
+                status.update(f"lr: expected a number such as 2e-4 (got {kw['lr']!r})")
+                return
+        status.set_classes("-running")
+        status.update("Running triage…")
+        self._triage(kw)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="triage")
+    def _triage(self, kw: dict[str, Any]) -> None:
+        from advisor.core.triage import run_triage
+        from advisor.errors import UserError
+
+        try:
+            report = run_triage(**kw).to_contract()
+        except UserError as e:
+            self.post_message(TriageFailed(str(e)))
+            return
+        self.post_message(TriageFinished(report))
+
+    def on_triage_failed(self, message: TriageFailed) -> None:
+        status = self.query_one("#triage-status", Static)
+        status.set_classes("-error")
+        status.update(f"error: {message.error}")
+
+    def on_triage_finished(self, message: TriageFinished) -> None:
+        self.report = r = message.report
+        status = self.query_one("#triage-status", Static)
+        status.set_classes("")
+        n = len(r["findings"])
+        top = r["causes"][0] if r["causes"] else None
+        status.update(f"Triage finished: {n} finding{'s' * (n != 1)}"
+                      + (f"; most likely cause: {top['id']} ({top['confidence']:.2f})" if top else ""))
+        self._plot(r)
+        table = self.query_one("#triage-findings", DataTable)
+        table.clear()
+        for f in r["findings"]:
+            table.add_row(f["severity"], f["id"], f["where"], f["detail"])
+        self.query_one("#triage-causes-md", Markdown).update(causes_markdown(r))
+
+    def _plot(self, r: dict[str, Any]) -> None:
+        widget = self.query_one("#triage-curves", PlotextPlot)
+        plt = widget.plt
+        plt.clear_data()
+        plt.title("loss by step")
+        plt.xlabel("step")
+        for c in r.get("curves") or []:
+            if c["kind"] not in ("train", "eval"):
+                continue
+            pts = [(s, v) for s, v in c["points"] if v is not None]
+            if len(pts) >= 2:
+                plt.plot([p[0] for p in pts], [p[1] for p in pts], label=c["name"].replace("_", " "),
+                         marker="braille" if c["kind"] == "train" else "dot")
+        best = r.get("best_checkpoint")
+        if best:
+            plt.vline(best["step"])
+        widget.refresh()
