@@ -1,11 +1,21 @@
-"""``advisor`` with no command: the Textual app (placeholder until the interview issue lands)."""
+"""``advisor`` with no command: the full-screen Textual app."""
 
 from __future__ import annotations
 
 import argparse
+import os
 
-from advisor.errors import UserError
+# Set by bench/startup.py: exit as soon as the first screen is painted.
+EXIT_AFTER_FIRST_SCREEN = "ADVISOR_EXIT_AFTER_FIRST_SCREEN"
 
 
 def run(args: argparse.Namespace) -> int:
-    raise UserError("the interactive app is not available yet; try `advisor decide --answers FILE`")
+    """Open the home screen (``--resume``: the most recent saved session)."""
+    from advisor.tui.app import create_app
+
+    app = create_app(
+        resume=bool(getattr(args, "resume", False)),
+        exit_after_first_screen=os.environ.get(EXIT_AFTER_FIRST_SCREEN) == "1",
+    )
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,79 @@
+"""The home screen: the four things advisor does, one keypress each."""
+
+from __future__ import annotations
+
+import importlib.util
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+PATHS = (
+    ("decide", "Decide whether to fine-tune", "A ten-minute interview; leaves you with a decision record.", None),
+    ("triage", "Triage a fine-tuned model that got worse", "Training log, datasets and settings -> ranked causes.",
+     "advisor.tui.screens.triage"),
+    ("probe", "Run probe evals", "Base vs candidate on your own cases, shift tests, general capability.",
+     "advisor.tui.screens.probe"),
+    ("open", "Open a saved session", "Every answer is saved as you go; pick up where you left off.", None),
+)
+
+
+def available(module: str | None) -> bool:
+    """Whether a screen module is installed, without importing it (start-up stays fast)."""
+    if module is None:
+        return True
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+class HomeScreen(Screen[None]):
+    """Pick a path. Enter or the number key starts it."""
+
+    BINDINGS = [
+        Binding("1", "app.start_interview", "Decide", show=False),
+        Binding("2", "app.open_triage", "Triage", show=False),
+        Binding("3", "app.open_probe", "Probe", show=False),
+        Binding("4", "app.open_sessions", "Open session", show=False),
+        Binding("n", "app.start_interview", "New interview"),
+        Binding("o", "app.open_sessions", "Open session"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="home"):
+            yield Static(
+                Text.assemble(("advisor", "bold"), "  fine-tune, or fix retrieval, tools, validators or the prompt?"),
+                id="home-title",
+            )
+            options = []
+            for n, (pid, title, blurb, module) in enumerate(PATHS, start=1):
+                label = Text.assemble((f"{n}. ", "bold"), (title, "bold"))
+                if not available(module):
+                    label.append("  (not available in this version yet)", style="italic")
+                label.append(f"\n   {blurb}", style="dim")
+                options.append(Option(label, id=pid))
+            yield OptionList(*options, id="home-menu")
+            yield Static("Enter or 1-4 to choose; ctrl+p for every command; ctrl+t switches dark/light.",
+                         id="home-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#home-menu").focus()
+
+    @on(OptionList.OptionSelected, "#home-menu")
+    async def _chosen(self, event: OptionList.OptionSelected) -> None:
+        action = {
+            "decide": "start_interview",
+            "triage": "open_triage",
+            "probe": "open_probe",
+            "open": "open_sessions",
+        }[event.option.id or ""]
+        await self.run_action(f"app.{action}")

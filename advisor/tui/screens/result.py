@@ -1,0 +1,241 @@
+"""The result: verdict and recommendation first, then why, what blocks it, and what would change it.
+
+Dismisses with ``"interview"`` when the user goes back to the questions and
+``None`` when they go home. Changing an answer here recomputes in place.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+from typing import Any, Optional
+
+from rich.console import Group
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Collapsible, Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from advisor.core.decide import Assessment, decide
+from advisor.core.knowledge import KnowledgeBase
+from advisor.tui.flow import Interview, format_value
+from advisor.tui.screens.dialogs import EditAnswerScreen, Edited, ExportScreen
+from advisor.tui.session import Session
+
+VERDICT_WORDS = {
+    "ready": "Fine-tuning is the right lever and its preconditions hold.",
+    "not_yet": "Fine-tuning may fit, but clear the blockers below first.",
+    "not_recommended": "Fine-tuning is not recommended: another lever fits the failure better.",
+}
+
+
+def verdict_text(a: Assessment, kb: KnowledgeBase) -> Text:
+    """The headline block: recommendation, verdict, method, confidence."""
+    primary = kb.option(a.primary)
+    t = Text()
+    t.append("Recommendation: ", style="bold")
+    t.append(primary.name, style="bold reverse")
+    t.append("\n")
+    t.append(VERDICT_WORDS[a.verdict])
+    t.append(f"  (verdict: {a.verdict})", style="dim")
+    if a.fine_tune_method:
+        t.append(f"\nFine-tuning method: {a.fine_tune_method}")
+        if a.method_reasons:
+            t.append(f" ({a.method_reasons[0].title})", style="dim")
+    t.append(f"\nConfidence: {a.confidence_label} ({a.confidence:.2f}); "
+             f"{len(a.blockers)} blocker(s), {len(a.unknowns)} open question(s).")
+    t.append(f"\n{primary.summary.strip()}", style="italic")
+    return t
+
+
+def option_detail(a: Assessment, option_index: int) -> Group:
+    """Every rule behind one option's score, with its rationale and source."""
+    o = a.options[option_index]
+    rows: list[Text] = []
+    if not o.reasons:
+        rows.append(Text("No rule applied to it with these answers.", style="dim"))
+    for r in o.reasons:
+        rows.append(Text.assemble((f"{r.weight:+g} ", "bold green" if r.weight > 0 else "bold red"),
+                                  (r.title, "bold"), (f"  [{r.rule}]", "dim")))
+        rows.append(Text(f"    {r.text}"))
+        rows.append(Text(f"    source: {r.source}", style="dim"))
+    if o.pending:
+        rows.append(Text(f"Waiting on unanswered questions: {', '.join(o.pending)}", style="italic"))
+    return Group(*rows)
+
+
+class ResultScreen(Screen[Optional[str]]):
+    """Show the assessment for an interview; export it; change answers and recompute.
+
+    Args:
+        interview: the answers (effective answers are assessed: skipped questions don't count).
+        session: the autosaved session, updated when an answer changes.
+    """
+
+    BINDINGS = [
+        Binding("m", "export_markdown", "Export record"),
+        Binding("j", "export_json", "Export JSON"),
+        Binding("s", "save_answers", "Save answers"),
+        Binding("a", "focus_answers", "Change answer"),
+        Binding("b", "interview", "Back to questions"),
+        Binding("escape", "home", "Home"),
+    ]
+
+    def __init__(self, interview: Interview, session: Session) -> None:
+        super().__init__()
+        self.interview = interview
+        self.session = session
+        self.kb = interview.kb
+        self.assessment = self._assess()
+
+    def _assess(self) -> Assessment:
+        return decide(self.interview.effective_answers(), self.interview.kb)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield VerticalScroll(id="result-body")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        await self.rebuild()
+
+    # -- building -------------------------------------------------------------
+    def _sections(self) -> list[Widget]:
+        a, kb = self.assessment, self.kb
+        out: list[Widget] = [Static(verdict_text(a, kb), id="verdict")]
+
+        out.append(Static("Ranking (Enter on an option shows the rules, rationale and sources)", classes="section-title"))
+        for i, o in enumerate(a.options):
+            out.append(Collapsible(Static(option_detail(a, i), classes="option-detail"),
+                                   title=f"{i + 1}. {o.name}   score {o.score:+g}",
+                                   collapsed=i != 0, id=f"option-{o.id}"))
+
+        out.append(Static(f"Blockers to clear before fine-tuning ({len(a.blockers)})", classes="section-title"))
+        blockers = Text()
+        for b in a.blockers:
+            blockers.append("✗ ", style="bold red")
+            blockers.append(f"{b.check}: ", style="bold")
+            blockers.append(f"{b.text}\n")
+            blockers.append(f"   Fix: {b.fix}\n")
+            blockers.append(f"   source: {b.source}\n", style="dim")
+        for u in a.unverified:
+            prompts = "; ".join((kb.question(k).prompt if kb.question(k) else k) for k in u.keys)
+            blockers.append("? ", style="bold yellow")
+            blockers.append(f"{u.check}: ", style="bold")
+            blockers.append(f"not checked yet; answer: {prompts}\n")
+        if not a.blockers and not a.unverified:
+            blockers.append("None: every readiness check passes.", style="green")
+        out.append(Static(blockers.rstrip() or Text(""), id="blockers"))
+
+        out.append(Static(f"Open questions ({len(a.unknowns)})", classes="section-title"))
+        unknowns = Text()
+        for u in a.unknowns:
+            unknowns.append("• ", style="bold")
+            unknowns.append(u.prompt + "\n")
+            for c in u.could_change[:2]:
+                unknowns.append(f"   if {c}\n", style="dim")
+        if not a.unknowns:
+            unknowns.append("None: every question was answered.")
+        out.append(Static(unknowns.rstrip() or Text(""), id="unknowns"))
+
+        out.append(Static("What would change this", classes="section-title"))
+        changes = Text()
+        for c in a.counterfactuals:
+            changes.append("→ ", style="bold")
+            changes.append(c.text + "\n")
+        if not a.counterfactuals:
+            changes.append("No single changed answer would alter the recommendation or the verdict.")
+        out.append(Static(changes.rstrip() or Text(""), id="changes"))
+
+        out.append(Static("Your answers (Enter on one to change it; the result recomputes)", classes="section-title"))
+        options = []
+        for q in self.interview.questions():
+            value = self.interview.value(q.key)
+            label = Text.assemble(q.prompt, "\n   ", (format_value(q, value), "bold"))
+            options.append(Option(label, id=q.key))
+        out.append(OptionList(*options, id="answers"))
+        return out
+
+    async def rebuild(self) -> None:
+        """Re-render every section from :attr:`assessment`."""
+        body = self.query_one("#result-body", VerticalScroll)
+        await body.remove_children()
+        await body.mount_all(self._sections())
+        self.app.result_shown(self.interview, self.assessment)  # type: ignore[attr-defined]
+
+    # -- changing an answer -----------------------------------------------------
+    @on(OptionList.OptionSelected, "#answers")
+    def _answer_chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        key = event.option.id or ""
+        self.edit_answer(key)
+
+    def edit_answer(self, key: str) -> None:
+        """Open the question ``key`` in a dialog; on return, store the answer and recompute."""
+        q = self.kb.question(key)
+        if q is None:
+            return
+        screen = EditAnswerScreen(q, self.interview.value(key), answered=key in self.interview.visited)
+        self.app.push_screen(screen, callback=self._edited)
+
+    async def _edited(self, edited: Optional[Edited]) -> None:
+        if edited is None:
+            return
+        before = self.assessment
+        self.interview.set(edited.key, edited.value)
+        self.app.autosave(self.interview, self.session)  # type: ignore[attr-defined]
+        self.assessment = self._assess()
+        await self.rebuild()
+        answers = self.query_one("#answers", OptionList)
+        keys = [q.key for q in self.interview.questions()]
+        if edited.key in keys:
+            answers.highlighted = keys.index(edited.key)
+        answers.focus()
+        answers.scroll_visible(animate=False)
+        if (before.primary, before.verdict) != (self.assessment.primary, self.assessment.verdict):
+            self.notify(f"Recomputed: now {self.kb.option(self.assessment.primary).name}, "
+                        f"verdict {self.assessment.verdict}.", title="The result changed")
+        else:
+            self.notify("Recomputed: the recommendation and the verdict stay the same.")
+
+    def action_focus_answers(self) -> None:
+        answers = self.query_one("#answers", OptionList)
+        answers.focus()
+        answers.scroll_visible(animate=False)
+
+    # -- exporting ------------------------------------------------------------
+    def _today(self) -> _dt.date:
+        return self.app.today  # type: ignore[attr-defined]
+
+    def action_export_markdown(self) -> None:
+        default = f"decision-record-{self._today().isoformat()}.md"
+        self._export("Export the decision record (markdown)", default, self.app.write_markdown)  # type: ignore[attr-defined]
+
+    def action_export_json(self) -> None:
+        default = f"decision-record-{self._today().isoformat()}.json"
+        self._export("Export the result as JSON", default, self.app.write_json)  # type: ignore[attr-defined]
+
+    def action_save_answers(self) -> None:
+        self._export("Save the answers file (for `advisor decide --answers`)", "answers.yaml",
+                     self.app.write_answers)  # type: ignore[attr-defined]
+
+    def _export(self, title: str, default: str, writer: Any) -> None:
+        def write(path: Path) -> None:
+            writer(path, self.interview, self.assessment)
+
+        def done(path: Optional[Path]) -> None:
+            if path is not None:
+                self.notify(f"Saved {path}", title="Saved")
+
+        self.app.push_screen(ExportScreen(title, default, write), callback=done)
+
+    def action_interview(self) -> None:
+        self.dismiss("interview")
+
+    def action_home(self) -> None:
+        self.dismiss(None)
