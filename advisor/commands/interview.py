@@ -1,15 +1,38 @@
-"""``advisor interview``: placeholder while the foundation is built."""
+"""``advisor interview``: the interview, full-screen (default) or as plain prompts (``--plain``)."""
 
 from __future__ import annotations
 
 import argparse
-
-from advisor.errors import UserError
+from pathlib import Path
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    sub.add_parser("interview", help="(coming soon)")
+    p = sub.add_parser(
+        "interview",
+        help="answer the questions and get a decision record (full-screen, or --plain prompts)",
+        description="Ask the interview's questions (from knowledge/questions.yaml) and leave with a "
+        "decision record. Answers autosave after every answer; --resume continues the last session.",
+    )
+    p.add_argument("--plain", action="store_true", help="plain prompts instead of the full-screen app (good over ssh)")
+    p.add_argument("--answers-out", metavar="FILE", help="also write the answers file (CONTRACT section 1) here")
+    p.add_argument("-o", "--output", metavar="RECORD", help="write the decision record here (.json for JSON, else markdown)")
+    p.add_argument("--resume", action="store_true", help="continue the most recent saved session")
 
 
 def run(args: argparse.Namespace) -> int:
-    raise UserError("not available yet")
+    answers_out = Path(args.answers_out).expanduser().resolve() if args.answers_out else None
+    record_out = Path(args.output).expanduser().resolve() if args.output else None
+    if args.plain:
+        from advisor.core.knowledge import cached_knowledge
+        from advisor.prompt.interview import QuestionaryPrompter, require_terminal, run_plain
+        from advisor.tui.session import SessionStore
+
+        require_terminal()
+        run_plain(cached_knowledge(), QuestionaryPrompter(), store=SessionStore(), resume=args.resume,
+                  answers_out=answers_out, record_out=record_out)
+        return 0
+    from advisor.tui.app import create_app
+
+    app = create_app(start="interview", resume=args.resume, answers_out=answers_out, record_out=record_out)
+    app.run()
+    return app.return_code or 0

@@ -179,6 +179,18 @@ class Interview:
         self.position = key
 
 
+def choice_items(q: Question) -> list[tuple[str, Optional[str], Any]]:
+    """``(label, help, value)`` for every choice of a choice or yes/no question."""
+    if q.kind == "bool":
+        labels = {c.value: c for c in q.choices}
+        out = []
+        for v in (True, False):
+            c = labels.get(v)
+            out.append((c.label if c else ("Yes" if v else "No"), c.help if c else None, v))
+        return out
+    return [(c.label, c.help, c.value) for c in q.choices]
+
+
 # -- reading typed answers ---------------------------------------------------
 
 def _fmt_bound(x: float, kind: str) -> str:

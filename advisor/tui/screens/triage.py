@@ -115,12 +115,12 @@ class TriageScreen(Screen[None]):
                 with Horizontal():
                     yield Label("symptom")
                     yield Select(SYMPTOMS, prompt="what do you see? (optional)", id="triage-symptom",
-                                 value=self.paths.get("symptom", Select.BLANK))
+                                 value=self.paths.get("symptom", Select.NULL))
                 with Horizontal():
                     yield Label("lr")
                     yield Input(value=str(self.paths.get("lr", "")), placeholder="e.g. 2e-4 (optional)", id="triage-lr")
                     yield Select([("LoRA", "lora"), ("full", "full")], prompt="method", id="triage-method",
-                                 value=self.paths.get("method", Select.BLANK))
+                                 value=self.paths.get("method", Select.NULL))
                     yield Button("Run triage", id="triage-run", variant="primary")
                 yield Static("Choose files (click an input, then a file in the tree) and run.", id="triage-status")
         with Horizontal(id="triage-results"):
@@ -161,10 +161,10 @@ class TriageScreen(Screen[None]):
             if v:
                 kw[key] = v
         sym = self.query_one("#triage-symptom", Select).value
-        if sym is not Select.BLANK and sym:
+        if sym is not Select.NULL and sym:
             kw["symptom"] = sym
         method = self.query_one("#triage-method", Select).value
-        if method is not Select.BLANK and method:
+        if method is not Select.NULL and method:
             kw["method"] = method
         lr = self.query_one("#triage-lr", Input).value.strip()
         if lr:

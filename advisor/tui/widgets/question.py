@@ -19,20 +19,8 @@ from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from advisor.core.knowledge import Question
-from advisor.tui.flow import DONT_KNOW_LABEL, edit_text, parse_value
+from advisor.tui.flow import DONT_KNOW_LABEL, choice_items, edit_text, parse_value
 from advisor.tui.messages import QuestionAnswered
-
-
-def choice_items(q: Question) -> list[tuple[str, Optional[str], Any]]:
-    """``(label, help, value)`` for every choice of a choice or yes/no question."""
-    if q.kind == "bool":
-        labels = {c.value: c for c in q.choices}
-        out = []
-        for v in (True, False):
-            c = labels.get(v)
-            out.append((c.label if c else ("Yes" if v else "No"), c.help if c else None, v))
-        return out
-    return [(c.label, c.help, c.value) for c in q.choices]
 
 
 class ChoiceList(OptionList):

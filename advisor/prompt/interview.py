@@ -1,0 +1,257 @@
+"""The interview as plain prompts (questionary): same questions, same order, same record.
+
+For ssh sessions and terminals where a full-screen app is unwelcome. The
+questions, their order and their branching come from the same
+:class:`~advisor.tui.flow.Interview` the Textual app drives, and the answers
+autosave to the same session folder after every answer, so ``--resume`` works
+across both front ends.
+
+The prompting is injectable: :func:`run_interview` takes any object with the
+:class:`Prompter` methods, so tests drive it with a scripted fake, and
+:class:`QuestionaryPrompter` accepts prompt_toolkit ``input``/``output`` so a
+test can also type into real questionary prompts through a pipe.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Optional, Protocol, TextIO
+
+from advisor.core.knowledge import KnowledgeBase, Question
+from advisor.errors import UserError
+from advisor.tui.flow import DONT_KNOW_LABEL, Interview, choice_items, edit_text, from_session, parse_value, to_session
+from advisor.tui.session import Session, SessionStore
+
+
+class _Back:
+    """The "go back one question" answer."""
+
+    def __repr__(self) -> str:
+        return "BACK"
+
+
+BACK: Any = _Back()
+BACK_LABEL = "<- Back to the previous question"
+BACK_TEXT = "<"
+
+
+class Prompter(Protocol):
+    """What the interview needs from a prompt library."""
+
+    def select(self, message: str, choices: list[tuple[str, Any]], *, default_index: int) -> Any:
+        """Show ``choices`` as ``(title, value)``; return the chosen value."""
+
+    def text(self, message: str, *, default: str, validate: Callable[[str], "bool | str"]) -> str:
+        """Ask for free text; ``validate`` returns ``True`` or the message to show."""
+
+    def say(self, text: str) -> None:
+        """Print a line (topic headings, help text, the summary)."""
+
+
+class QuestionaryPrompter:
+    """The real prompts.
+
+    Args:
+        input: a prompt_toolkit input (tests pass ``create_pipe_input()``); default the terminal.
+        output: a prompt_toolkit output (tests pass ``DummyOutput()``).
+        out: where :meth:`say` prints.
+    """
+
+    def __init__(self, *, input: Any = None, output: Any = None, out: Optional[TextIO] = None) -> None:
+        self.kwargs = {k: v for k, v in (("input", input), ("output", output)) if v is not None}
+        self.out = out
+
+    def select(self, message: str, choices: list[tuple[str, Any]], *, default_index: int) -> Any:
+        import questionary
+
+        # Indexes as values: questionary replaces a None value with the title.
+        qchoices = [questionary.Choice(title=t, value=i) for i, (t, _) in enumerate(choices)]
+        index = questionary.select(
+            message, choices=qchoices, default=qchoices[default_index], use_shortcuts=len(choices) <= 36,
+            **self.kwargs,
+        ).unsafe_ask()
+        return choices[index][1]
+
+    def text(self, message: str, *, default: str, validate: Callable[[str], "bool | str"]) -> str:
+        import questionary
+
+        return questionary.text(message, default=default, validate=validate, **self.kwargs).unsafe_ask()
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out or sys.stdout, flush=True)
+
+
+def choice_list(q: Question) -> list[tuple[str, Any]]:
+    """``(title, value)`` for a choice or yes/no question, "I don't know" last."""
+    items = [(f"{label} ({help_text})" if help_text else label, v) for label, help_text, v in choice_items(q)]
+    return items + [(DONT_KNOW_LABEL, None)]
+
+
+def ask_one(prompter: Prompter, q: Question, value: Any, *, answered: bool, number: str, can_go_back: bool) -> Any:
+    """Ask one question; return its answer, ``None`` for "I don't know" or :data:`BACK`."""
+    prompter.say(f"  {q.help}")
+    message = f"{number} {q.prompt}"
+    if q.kind in ("choice", "bool"):
+        choices = choice_list(q)
+        if can_go_back:
+            choices.append((BACK_LABEL, BACK))
+        values = [v for _, v in choices]
+        if value is not None and value in values:
+            default = values.index(value)
+        elif answered:
+            default = values.index(None)
+        else:
+            default = 0
+        return prompter.select(message, choices, default_index=default)
+
+    def validate(text: str) -> "bool | str":
+        if can_go_back and text.strip() == BACK_TEXT:
+            return True
+        try:
+            parse_value(q, text)
+        except ValueError as e:
+            return str(e)
+        return True
+
+    hint = "empty = I don't know" + (f", {BACK_TEXT} = back" if can_go_back else "")
+    if q.example:
+        hint = f"e.g. {q.example}; " + hint
+    text = prompter.text(f"{message} ({hint})", default=edit_text(q, value), validate=validate)
+    if can_go_back and text.strip() == BACK_TEXT:
+        return BACK
+    return parse_value(q, text)
+
+
+def run_interview(interview: Interview, prompter: Prompter, *,
+                  on_answer: Callable[[Interview], Any] = lambda iv: None) -> Interview:
+    """Ask every question still to ask, in order, calling ``on_answer`` after each answer."""
+    shown_topic: Optional[str] = None
+    while (q := interview.current) is not None:
+        n, total = interview.progress()
+        if q.topic != shown_topic:
+            topic = interview.topic(q)
+            tn, tt = interview.topic_progress()
+            prompter.say(f"\n== {topic.title} ({tn}/{tt}) ==\n{topic.intro}\n")
+            shown_topic = q.topic
+        value = ask_one(prompter, q, interview.value(q.key), answered=q.key in interview.visited,
+                        number=f"[{n}/{total}]", can_go_back=n > 1)
+        if value is BACK:
+            interview.back()
+            on_answer(interview)
+            continue
+        interview.answer(q.key, value)
+        on_answer(interview)
+    return interview
+
+
+def summary(interview: Interview) -> str:
+    """A few lines on the result, for the terminal."""
+    from advisor.core.decide import decide
+
+    a = decide(interview.effective_answers(), interview.kb)
+    kb = interview.kb
+    lines = [
+        "",
+        f"Recommendation: {kb.option(a.primary).name}",
+        f"Fine-tuning verdict: {a.verdict.replace('_', ' ')}"
+        + (f" (method: {a.fine_tune_method})" if a.fine_tune_method else ""),
+        f"Confidence: {a.confidence_label} ({a.confidence:.2f}); {len(a.unknowns)} open question(s)",
+        "Ranking: " + ", ".join(f"{o.name} {o.score:+g}" for o in a.options[:4]),
+    ]
+    for b in a.blockers:
+        lines.append(f"  blocker: {b.check}. Fix: {b.fix}")
+    for c in a.counterfactuals[:3]:
+        lines.append(f"  what would change this: {c.text}")
+    return "\n".join(lines)
+
+
+def write_outputs(interview: Interview, *, answers_out: Optional[Path], record_out: Optional[Path],
+                  today: _dt.date) -> list[Path]:
+    """Write the answers file and the record (``.json`` -> JSON, else markdown) atomically."""
+    from advisor.core.decide import decide
+    from advisor.core.io import atomic_write
+    from advisor.core.record import render_json, render_markdown, save_answers_yaml
+
+    written = []
+    answers = interview.effective_answers()
+    if answers_out is not None:
+        save_answers_yaml(str(answers_out), answers)
+        written.append(answers_out)
+    if record_out is not None:
+        a = decide(answers, interview.kb)
+        text = render_json(a) if record_out.suffix.lower() == ".json" else render_markdown(a, interview.kb, date=today)
+        atomic_write(record_out, text)
+        written.append(record_out)
+    return written
+
+
+def run_plain(
+    kb: KnowledgeBase,
+    prompter: Prompter,
+    *,
+    store: SessionStore,
+    resume: bool = False,
+    answers_out: Optional[Path] = None,
+    record_out: Optional[Path] = None,
+    today: Optional[_dt.date] = None,
+    ask_record_path: bool = True,
+) -> Interview:
+    """The whole plain interview: ask, autosave, summarise, write the record.
+
+    Args:
+        kb: the knowledge base.
+        prompter: how to ask (questionary, or a fake in tests).
+        store: where the session autosaves after every answer.
+        resume: continue the most recent saved session.
+        answers_out: also write the answers file here.
+        record_out: write the decision record here; when ``None`` and
+            ``ask_record_path`` is true, the user is asked for a path.
+        today: the record's date.
+        ask_record_path: offer to save the record when ``record_out`` is not given.
+
+    Returns:
+        The finished interview.
+
+    Raises:
+        UserError: a corrupt session, or a file that cannot be written.
+    """
+    today = today or _dt.date.today()
+    session = Session()
+    interview = Interview(kb)
+    if resume:
+        latest = store.latest()
+        if latest is None:
+            prompter.say("No saved session to resume; starting a new interview.")
+        else:
+            session = store.load(latest)
+            interview = from_session(kb, session)
+            prompter.say(f"Resuming {latest} ({session.answer_count()} answers so far).")
+            if interview.current is None:
+                # Finished before: walk it again from the start, answers pre-filled.
+                interview.goto(interview.questions()[0].key)
+
+    def save(iv: Interview) -> None:
+        store.save(to_session(iv, session))
+
+    run_interview(interview, prompter, on_answer=save)
+    save(interview)
+    prompter.say(summary(interview))
+    if record_out is None and ask_record_path:
+        default = f"decision-record-{today.isoformat()}.md"
+        text = prompter.text("Save the decision record to (empty to skip)", default=default,
+                             validate=lambda t: True).strip()
+        record_out = Path(text).expanduser() if text else None
+    for path in write_outputs(interview, answers_out=answers_out, record_out=record_out, today=today):
+        prompter.say(f"Wrote {path}")
+    prompter.say(f"Session saved: {session.path}")
+    return interview
+
+
+def require_terminal() -> None:
+    """questionary needs a terminal; say so plainly instead of failing deep in prompt_toolkit."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UserError("advisor interview --plain needs an interactive terminal; "
+                        "for scripts, write an answers file and run `advisor decide --answers FILE`")
