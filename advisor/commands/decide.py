@@ -30,8 +30,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
 
 
-def load_json_file(path: str) -> dict:
-    """Read a JSON object produced by another advisor command."""
+#: What ``--triage`` and ``--evidence`` files must hold (CONTRACT sections 3 and 4):
+#: top-level key -> the list whose items must be objects with an ``id``.
+_REPORT_SHAPES = {
+    "triage": ("advisor triage --format json", ("causes", "findings")),
+    "probe": ("advisor probe --format json", ("suites",)),
+}
+
+
+def load_json_file(path: str, kind: str) -> dict:
+    """Read a JSON report produced by another advisor command and check its shape.
+
+    ``kind`` is ``triage`` or ``probe``; a file of the wrong kind (an answers file,
+    the other report) is refused with the key that is missing, not rendered as an
+    empty section.
+    """
     from advisor.core.io import read_text
     from advisor.errors import UserError
 
@@ -42,6 +55,16 @@ def load_json_file(path: str) -> dict:
         raise UserError(f"malformed JSON: {e.msg}", file=path, line=e.lineno, column=e.colno) from None
     if not isinstance(data, dict):
         raise UserError("expected a JSON object", file=path, line=1)
+    producer, lists = _REPORT_SHAPES[kind]
+    for key in lists:
+        items = data.get(key)
+        if not isinstance(items, list):
+            raise UserError(f"not a {kind} report: expected a list under {key!r} (the output of `{producer}`)",
+                            file=path, key=key)
+        for i, item in enumerate(items):
+            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+                raise UserError(f"not a {kind} report: {key}[{i}] should be an object with a string 'id'",
+                                file=path, key=f"{key}[{i}]")
     return data
 
 
@@ -62,15 +85,13 @@ def run(args: argparse.Namespace) -> int:
         answers = parse_answers(sys.stdin.read(), file="<stdin>")
     else:
         answers = load_answers(args.answers)
-    triage = load_json_file(args.triage) if args.triage else None
-    evidence = load_json_file(args.evidence) if args.evidence else None
+    triage = load_json_file(args.triage, "triage") if args.triage else None
+    evidence = load_json_file(args.evidence, "probe") if args.evidence else None
     facts = None
     if evidence is not None:
-        try:
-            from advisor.core.probe import evidence_facts
-        except ImportError:  # probes not installed in this build
-            evidence_facts = None
-        facts = evidence_facts(evidence) if evidence_facts else None
+        from advisor.core.probe import evidence_facts
+
+        facts = evidence_facts(evidence)
     date = None
     if args.date:
         try:

@@ -288,35 +288,15 @@ def _confirmation(a: Assessment) -> str:
 
 
 def _evidence_section(evidence: dict[str, Any]) -> str:
-    try:
-        from advisor.core.probe import record_section
-    except ImportError:
-        record_section = None
-    if record_section is not None:
-        return record_section(evidence)
-    rows = ["### Evidence from probe runs", "", "| suite | n | base | candidate | delta | 95% CI | verdict |", "|---|---|---|---|---|---|---|"]
-    for s in evidence.get("suites", []):
-        ci = s.get("ci95") or [None, None]
-        rows.append(
-            f"| {s.get('id')} | {s.get('n')} | {s.get('base', {}).get('mean')} | {s.get('candidate', {}).get('mean')} "
-            f"| {s.get('delta')} | [{ci[0]}, {ci[1]}] | {s.get('verdict')} |"
-        )
-    return "\n".join(rows)
+    from advisor.core.probe import record_section
+
+    return record_section(evidence)
 
 
 def _triage_section(triage: dict[str, Any]) -> str:
-    try:
-        from advisor.core.triage import record_section
-    except ImportError:
-        record_section = None
-    if record_section is not None:
-        return record_section(triage)
-    rows = ["### Triage of the fine-tuned model", ""]
-    for c in triage.get("causes", []):
-        rows.append(f"{c.get('rank')}. **{c.get('id')}** (confidence {c.get('confidence')})")
-        for e in c.get("evidence", []):
-            rows.append(f"   * {e}")
-    return "\n".join(rows)
+    from advisor.core.triage import record_section
+
+    return record_section(triage)
 
 
 def render_json(assessment: Assessment, *, triage: Optional[dict] = None, evidence: Optional[dict] = None) -> str:

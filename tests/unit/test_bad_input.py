@@ -95,3 +95,25 @@ def test_rules_check_reports_options_no_rule_can_favour(cli, tmp_path):
     for option in ("prompt_engineering", "tool_use", "validators", "fine_tune", "routing_guardrails"):
         assert f"no rule can favour '{option}'" in r.stderr
     assert "no rule can favour 'rag'" not in r.stderr
+
+
+@pytest.mark.parametrize(
+    "flag, content, fragments",
+    [
+        # an answers-shaped object given where a triage report belongs
+        ("--triage", '{"task": {"type": "qa"}}', ["not a triage report", "'causes'", "advisor triage --format json"]),
+        ("--triage", '{"causes": [], "findings": [3]}', ["findings[0]", "string 'id'"]),
+        ("--evidence", '{"causes": [], "findings": []}', ["not a probe report", "'suites'", "advisor probe --format json"]),
+        ("--evidence", '{"suites": [{"n": 4}]}', ["suites[0]", "string 'id'"]),
+        ("--evidence", '{"suites": [\n  {"id": "task",}\n]}', ["report.json:2:", "malformed JSON"]),
+        ("--triage", "[]", ["report.json:1:", "expected a JSON object"]),
+    ],
+)
+def test_wrong_report_for_triage_or_evidence(cli, tmp_path, flag, content, fragments):
+    report = tmp_path / "report.json"
+    report.write_text(content)
+    r = cli("decide", "--answers", str(DATA / "good" / "defi_apr_bot.yaml"), flag, str(report))
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "Traceback" not in r.stderr
+    for frag in fragments:
+        assert frag in r.stderr
