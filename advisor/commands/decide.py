@@ -124,6 +124,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+#: The terminal summary shows the nearest counterfactuals; the record keeps all of them.
+TEXT_COUNTERFACTUALS = 6
+
+
 def summary_text(a) -> str:  # noqa: ANN001 - Assessment, imported lazily
     """A short plain-text summary (for terminals and logs)."""
     lines = [
@@ -145,5 +149,9 @@ def summary_text(a) -> str:  # noqa: ANN001 - Assessment, imported lazily
         lines.append("unknowns: " + ", ".join(u.key for u in a.unknowns))
     if a.counterfactuals:
         lines.append("what would change this:")
-        lines += [f"  {c.text}" for c in a.counterfactuals]
+        shown = a.counterfactuals[:TEXT_COUNTERFACTUALS]
+        lines += [f"  {c.text}" for c in shown]
+        if len(a.counterfactuals) > len(shown):
+            lines.append(f"  ... and {len(a.counterfactuals) - len(shown)} more single-answer changes "
+                         "(--format md lists them all)")
     return "\n".join(lines) + "\n"

@@ -150,3 +150,18 @@ def test_decide_reads_answers_from_stdin(cli):
     assert json.loads(r.stdout)["primary"] == "validators"
     bad = cli("decide", "--answers", "-", input="failure:\n  main_cause: vibes\n")
     assert bad.returncode == 2 and "<stdin>:2:" in bad.stderr
+
+
+def test_text_summary_shows_the_nearest_counterfactuals_and_counts_the_rest(cli):
+    from advisor.core.answers import load_answers
+    from advisor.core.decide import decide
+    from advisor.core.knowledge import load_knowledge
+
+    path = GOOD / "wallet_support_zendesk.yaml"
+    a = decide(load_answers(path), load_knowledge())
+    assert len(a.counterfactuals) > 6, "scenario should have more counterfactuals than the summary shows"
+    r = cli("decide", "--answers", str(path), "--format", "text")
+    assert r.returncode == 0, r.stderr
+    shown = [line for line in r.stdout.splitlines() if line.startswith("  If the answer to")]
+    assert shown == [f"  {c.text}" for c in a.counterfactuals[:6]]
+    assert f"... and {len(a.counterfactuals) - 6} more" in r.stdout
