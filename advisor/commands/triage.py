@@ -22,7 +22,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "files, the best checkpoint, first checks and fixes. Formats are detected from the content "
         "(docs/triage.md lists them).",
     )
-    p.add_argument("--symptom", metavar="ID", help="what you see: " + ", ".join(SYMPTOMS))
+    p.add_argument("--symptom", metavar="ID", choices=SYMPTOMS, help="what you see: " + ", ".join(SYMPTOMS))
     p.add_argument("--log", metavar="FILE", help="training log: trainer_state.json, Trainer stdout, OpenAI or Lightning metrics CSV, CSV/JSONL")
     p.add_argument("--train", metavar="FILE", help="training set (JSONL or JSON array: chat, prompt/completion, alpaca, preference, OpenAI DPO)")
     p.add_argument("--eval", metavar="FILE", help="eval set (same formats); checked for leakage against --train")

@@ -57,13 +57,13 @@ def run_triage(
         raise UserError("nothing to triage: give at least one of --log, --train, --eval, --symptom, --lr, --epochs, "
                         "--probe (e.g. `advisor triage --log trainer_state.json --train train.jsonl`)")
     if symptom is not None and symptom not in SYMPTOM_IDS:
-        raise UserError(f"unknown symptom {symptom!r}; expected one of: {', '.join(SYMPTOM_IDS)}", key="--symptom")
+        raise UserError(f"unknown symptom {symptom!r}; expected one of: {', '.join(SYMPTOM_IDS)}")
     if method is not None and method not in ("full", "lora"):
-        raise UserError(f"unknown method {method!r}; expected full or lora", key="--method")
+        raise UserError(f"unknown method {method!r}; expected full or lora")
     if lr is not None and not lr > 0:
-        raise UserError(f"expected a learning rate > 0 (got {lr})", key="--lr")
+        raise UserError(f"--lr: expected a learning rate > 0 (got {lr})")
     if epochs is not None and not epochs > 0:
-        raise UserError(f"expected a number of epochs > 0 (got {epochs})", key="--epochs")
+        raise UserError(f"--epochs: expected a number of epochs > 0 (got {epochs})")
     rb = load_runbook(runbook)
     th = rb.thresholds
     findings = []

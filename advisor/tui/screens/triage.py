@@ -19,6 +19,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, DirectoryTree, Footer, Input, Label, Markdown, Select, Static
+from textual.worker import Worker
 from textual_plotext import PlotextPlot
 
 SYMPTOMS = [
@@ -101,6 +102,7 @@ class TriageScreen(Screen[None]):
         self.root = Path(root)
         self._target = "log"  # the file input that a click in the tree fills
         self.report: Optional[dict[str, Any]] = None
+        self.worker: Optional[Worker] = None  # the last triage run, for callers (and tests) that wait on it
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="triage-top"):
@@ -185,7 +187,7 @@ class TriageScreen(Screen[None]):
                 return
         status.set_classes("-running")
         status.update("Running triage…")
-        self._triage(kw)
+        self.worker = self._triage(kw)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="triage")
     def _triage(self, kw: dict[str, Any]) -> None:
@@ -196,6 +198,9 @@ class TriageScreen(Screen[None]):
             report = run_triage(**kw).to_contract()
         except UserError as e:
             self.post_message(TriageFailed(str(e)))
+            return
+        except Exception as e:  # noqa: BLE001 - the screen must show it, not die on it or hide it
+            self.post_message(TriageFailed(f"triage stopped on an unexpected error: {type(e).__name__}: {e}"))
             return
         self.post_message(TriageFinished(report))
 
