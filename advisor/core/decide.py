@@ -189,9 +189,11 @@ def _evaluate(kb: KnowledgeBase, facts: dict[str, Any]) -> _Core:
     priority = {o.id: o.priority for o in kb.options}
     ranked = sorted(OPTION_IDS, key=lambda o: (-round(scores[o], 6), priority.get(o, 99)))
     primary = ranked[0]
-    if primary != "fine_tune":
+    if round(scores["fine_tune"], 6) < round(scores[primary], 6):
         verdict = "not_recommended"
-    elif blockers or unverified:
+    elif primary != "fine_tune" or blockers or unverified:
+        # A tie with a cheaper lever is not a case against fine-tuning: the cheaper
+        # lever goes first, and the fine-tune waits for measurement (not_yet).
         verdict = "not_yet"
     else:
         verdict = "ready"

@@ -148,7 +148,11 @@ def render_markdown(
         reason_text = "no rule argued more strongly for another option, and it is the cheapest lever to try"
     w(f'Chosen option: "{primary.name}", because {reason_text[0].lower() + reason_text[1:]}.')
     w("")
-    w(f"* Fine-tuning verdict: **{a.verdict.replace('_', ' ')}** (`{a.verdict}`): {_VERDICT_WORDS[a.verdict]}.")
+    why = _VERDICT_WORDS[a.verdict]
+    if a.verdict == "not_yet" and a.primary != "fine_tune":
+        why = ("fine-tuning ties with the chosen lever on these answers; the cheaper lever goes first, "
+               "and fine-tuning waits for the open questions and a measured comparison")
+    w(f"* Fine-tuning verdict: **{a.verdict.replace('_', ' ')}** (`{a.verdict}`): {why}.")
     if a.fine_tune_method:
         w(f"* Fine-tuning method: **{a.fine_tune_method}**" + (
             f" ({'; '.join(r.title for r in a.method_reasons[:2])})." if a.method_reasons else "."))

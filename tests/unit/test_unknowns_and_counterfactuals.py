@@ -111,3 +111,24 @@ def test_general_regression_evidence_blocks_readiness(kb):
 def test_no_probe_run_is_not_an_unknown(kb):
     a = decide(load_answers(str(READY)), kb)
     assert not any(k.startswith("evidence.") for u in a.unverified for k in u.keys)
+
+
+def test_nothing_known_is_not_a_case_against_fine_tuning(kb):
+    """With every answer unknown no rule fires: the cheapest lever goes first on the tie,
+    but the fine-tuning verdict is 'not yet' (measure first), never 'not recommended'."""
+    a = decide(Answers(), kb)
+    scores = {o.id: o.score for o in a.options}
+    assert set(scores.values()) == {0}
+    cheapest = min(kb.options, key=lambda o: o.priority).id
+    assert a.primary == cheapest != "fine_tune"
+    assert a.verdict == "not_yet"
+
+
+@pytest.mark.parametrize("scenario", sorted(p.name for p in (DATA / "good").glob("*.yaml")))
+def test_not_recommended_means_fine_tuning_scores_strictly_lower(kb, scenario):
+    a = decide(load_answers(str(DATA / "good" / scenario)), kb)
+    scores = {o.id: o.score for o in a.options}
+    if a.verdict == "not_recommended":
+        assert scores["fine_tune"] < scores[a.primary]
+    else:
+        assert scores["fine_tune"] == max(scores.values())
