@@ -78,11 +78,12 @@ class ResultScreen(Screen[Optional[str]]):
     """
 
     BINDINGS = [
-        Binding("m", "export_markdown", "Export record"),
-        Binding("j", "export_json", "Export JSON"),
-        Binding("s", "save_answers", "Save answers"),
+        # Short descriptions: the whole footer must fit in 80 columns.
+        Binding("m", "export_markdown", "Export .md"),
+        Binding("j", "export_json", "JSON"),
+        Binding("s", "save_answers", "Answers file"),
         Binding("a", "focus_answers", "Change answer"),
-        Binding("b", "interview", "Back to questions"),
+        Binding("b", "interview", "Questions"),
         Binding("escape", "home", "Home"),
     ]
 

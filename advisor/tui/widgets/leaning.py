@@ -2,7 +2,8 @@
 
 After every answer it shows the top options with their scores, how much the
 last answer moved each one, the one or two rules that weigh most on it, and
-the fine-tuning blockers triggered so far.
+the fine-tuning blockers triggered so far. Every line is a single row
+(ellipsis when too long) so the panel stays readable in an 80x24 terminal.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from rich.console import Group
 from rich.text import Text
 from textual.widgets import Static
 
-from advisor.core.decide import Assessment
+from advisor.core.decide import Assessment, Reason
 
 VERDICT_SHORT = {
     "ready": "ready",
@@ -22,8 +23,18 @@ VERDICT_SHORT = {
 }
 
 
-def _weight(w: float) -> str:
-    return f"{w:+g}"
+def _line(*parts: str | tuple[str, str]) -> Text:
+    """One row that is cut with an ellipsis instead of wrapping."""
+    t = Text.assemble(*parts)
+    t.no_wrap = True
+    t.overflow = "ellipsis"
+    return t
+
+
+def strongest(reasons: list[Reason], n: int = 2) -> list[Reason]:
+    """The ``n`` rules that moved a score most (largest absolute weight; rule order breaks ties)."""
+    ranked = sorted(enumerate(reasons), key=lambda ir: (-abs(ir[1].weight), ir[0]))
+    return [r for _, r in ranked[:n]]
 
 
 class LeaningPanel(Static):
@@ -49,22 +60,20 @@ class LeaningPanel(Static):
         if not fired:
             parts.append(Text("No rule applies yet. Each answer moves the scores.", style="dim"))
         for rank, o in enumerate(assessment.options[: self.TOP], start=1):
-            head = Text.assemble((f"{rank}. ", "bold"), (o.name, "bold" if rank == 1 else ""),
-                                 "  ", (f"{o.score:+g}", "bold"))
             delta = o.score - before.get(o.id, o.score)
+            moved: tuple[str, str] = ("", "")
             if previous is not None and abs(delta) > 1e-9:
-                head.append(f"  {'▲' if delta > 0 else '▼'}{abs(delta):g}",
-                            style="green" if delta > 0 else "red")
-            parts.append(head)
-            for r in o.reasons[:2]:
-                parts.append(Text.assemble("   ", (_weight(r.weight), "green" if r.weight > 0 else "red"),
-                                           " ", (r.title, "dim")))
-        verdict = Text.assemble(("Fine-tuning: ", "bold"), VERDICT_SHORT[assessment.verdict])
+                moved = (f" {'▲' if delta > 0 else '▼'}{abs(delta):g}", "green" if delta > 0 else "red")
+            parts.append(_line((f"{o.score:+g} ", "bold"), moved, " ",
+                               (o.name, "bold" if rank == 1 else "")))
+            for r in strongest(o.reasons):
+                parts.append(_line("   ", (f"{r.weight:+g}", "green" if r.weight > 0 else "red"), " ",
+                                   (r.title, "dim")))
         parts.append(Text(""))
-        parts.append(verdict)
+        parts.append(_line(("Fine-tuning: ", "bold"), VERDICT_SHORT[assessment.verdict]))
         if assessment.blockers:
-            parts.append(Text(f"Blockers ({len(assessment.blockers)})", style="bold red"))
+            parts.append(_line((f"Blockers ({len(assessment.blockers)})", "bold red")))
             for b in assessment.blockers:
-                parts.append(Text.assemble(("  ✗ ", "red"), b.check))
-        parts.append(Text(f"Confidence: {assessment.confidence_label} ({assessment.confidence:.2f})", style="dim"))
+                parts.append(_line(("  ✗ ", "red"), b.check))
+        parts.append(_line((f"Confidence: {assessment.confidence_label} ({assessment.confidence:.2f})", "dim")))
         self.update(Group(*parts))
