@@ -174,7 +174,11 @@ class SessionStore:
             raise UserError(f"cannot create the sessions folder: {e.strerror}", file=str(self.folder)) from None
         session.updated = _now()
         path = session.path or self.path_for(session)
-        atomic_write(path, session.to_json())
+        try:
+            atomic_write(path, session.to_json())
+        except OSError as e:
+            # A full disk or a vanished folder: the previous version of the file is intact.
+            raise UserError(f"cannot save the session: {e.strerror or e}", file=str(path)) from None
         session.path = path
         return path
 
