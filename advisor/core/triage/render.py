@@ -118,7 +118,8 @@ def _body(t: dict[str, Any], h: str) -> list[str]:
         where = f" ({b['where']})" if b.get("where") else ""
         out.append(f"Best checkpoint: step {_g(b.get('step'))}{ep}, eval loss {_g(b.get('eval_loss'))}{where}.")
     else:
-        out.append("Best checkpoint: none (no eval loss was logged).")
+        why = "no eval loss was logged" if inputs.get("log") or not inputs else "no training log was given"
+        out.append(f"Best checkpoint: none ({why}).")
     causes = t.get("causes") or []
     out += ["", f"{h} Likely causes", "", "| rank | cause | confidence | evidence for / against |", "|---|---|---|---|"]
     for c in causes:
