@@ -8,6 +8,7 @@ question or lose one on the way, the files differ.
 
 from __future__ import annotations
 
+import io
 import json
 
 import yaml
@@ -28,6 +29,15 @@ from advisor.tui.widgets.question import ChoiceList
 
 from .conftest import TODAY
 from .helpers import EXPECTED_VALUES, SCRIPT, answer, answer_all, current_form, digit_for, screen_text, type_text, wait_for
+
+
+def plain(widget: Static) -> str:
+    """A Static's content as plain text, however long (rendered by rich, no wrapping)."""
+    from rich.console import Console
+
+    console = Console(width=1000, record=True, file=io.StringIO())
+    console.print(widget.content)
+    return console.export_text()
 
 
 async def export(pilot, key: str, expected_default: str) -> None:
@@ -261,3 +271,42 @@ async def test_result_jump_back_to_an_answer_recomputes(make_app, kb, session_di
         await pilot.press("b")
         form = await current_form(pilot)
         assert form.question.key == keys[-1]
+
+
+async def test_result_screen_shows_blockers_unknowns_and_what_would_change_it(make_app, kb):
+    # A team with few, noisy examples and a few questions left open.
+    answers = {k: v for k, v in EXPECTED_VALUES.items()
+               if k not in {"team.mlops", "risk.domain", "data.eval_overlap_checked"}}
+    answers.update({"failure.main_cause": "task_mapping", "failure.same_input_same_wrong_output": True,
+                    "data.examples": 40, "data.quality": "noisy"})
+    expected = decide(Answers.from_flat(answers), kb)
+    assert expected.blockers and expected.unknowns and expected.counterfactuals, "the case exercises every section"
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.show_result(Interview(kb, Answers.from_flat(answers), visited=list(answers), finished=True), Session())
+        screen = await wait_for(pilot, lambda: isinstance(app.screen, ResultScreen) and app.screen, "the result")
+        await pilot.pause()
+
+        def section(widget_id: str) -> str:
+            return plain(screen.query_one(f"#{widget_id}", Static))
+
+        blockers = section("blockers")
+        for b in expected.blockers:
+            assert b.check in blockers and f"Fix: {b.fix}" in blockers
+        unknowns = section("unknowns")
+        for u in expected.unknowns:
+            assert u.prompt in unknowns
+        changes = section("changes")
+        for c in expected.counterfactuals:
+            assert c.text in changes
+        # Each option expands to its rules with rationale and source.
+        ranking = [o.id for o in expected.options]
+        assert [c.id for c in screen.query("Collapsible")] == [f"option-{i}" for i in ranking]
+        second = screen.query_one(f"#option-{ranking[1]}")
+        assert second.collapsed
+        second.collapsed = False
+        await pilot.pause()
+        detail = plain(second.query_one(".option-detail", Static))
+        for r in expected.options[1].reasons:
+            assert r.rule in detail and r.source in detail

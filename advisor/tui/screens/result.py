@@ -131,7 +131,8 @@ class ResultScreen(Screen[Optional[str]]):
             blockers.append(f"not checked yet; answer: {prompts}\n")
         if not a.blockers and not a.unverified:
             blockers.append("None: every readiness check passes.", style="green")
-        out.append(Static(blockers.rstrip() or Text(""), id="blockers"))
+        blockers.rstrip()  # in place: rich Text.rstrip returns None
+        out.append(Static(blockers, id="blockers"))
 
         out.append(Static(f"Open questions ({len(a.unknowns)})", classes="section-title"))
         unknowns = Text()
@@ -142,7 +143,8 @@ class ResultScreen(Screen[Optional[str]]):
                 unknowns.append(f"   if {c}\n", style="dim")
         if not a.unknowns:
             unknowns.append("None: every question was answered.")
-        out.append(Static(unknowns.rstrip() or Text(""), id="unknowns"))
+        unknowns.rstrip()  # in place: rich Text.rstrip returns None
+        out.append(Static(unknowns, id="unknowns"))
 
         out.append(Static("What would change this", classes="section-title"))
         changes = Text()
@@ -151,7 +153,8 @@ class ResultScreen(Screen[Optional[str]]):
             changes.append(c.text + "\n")
         if not a.counterfactuals:
             changes.append("No single changed answer would alter the recommendation or the verdict.")
-        out.append(Static(changes.rstrip() or Text(""), id="changes"))
+        changes.rstrip()  # in place: rich Text.rstrip returns None
+        out.append(Static(changes, id="changes"))
 
         out.append(Static("Your answers (Enter on one to change it; the result recomputes)", classes="section-title"))
         options = []
