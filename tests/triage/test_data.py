@@ -177,3 +177,15 @@ def test_chat_edge_cases(thresholds, tmp_path):
         4: "messages[0].content must be a string (got int)",
     }
     assert stats["train"]["examples"] == 1
+
+
+def test_token_length_stats_from_the_fixture_text(thresholds):
+    # Expected from the file itself: estimated tokens are ceil(characters / 4) of each output.
+    rows = json.loads((DATASETS / "small_alpaca.json").read_text())
+    est = sorted(-(-len(r["output"]) // 4) for r in rows)
+    findings, stats = check_datasets(str(DATASETS / "small_alpaca.json"), None, thresholds)
+    out = stats["train"]["output_tokens"]
+    assert (out["min"], out["max"]) == (est[0], est[-1])
+    assert out["median"] == int((est[len(est) // 2 - 1] + est[len(est) // 2]) / 2)
+    f = _by_id(findings, "token_length_stats")[0]
+    assert f.severity == "info" and f"max {est[-1]}." in f.detail

@@ -137,3 +137,29 @@ def test_json_array_log_and_truncated_jsonl(tmp_path):
     cut.write_text('{"step": 1, "loss": 2.0}\n{"step": 2, "loss": 1.9}\n{"step": 3, "lo')
     log = read_log(cut)
     assert len(log.train_loss.points) == 2 and "line 3 is cut off" in log.notes[0]
+
+
+def test_trainer_state_with_gaps_renamed_sets_and_bare_tokens(tmp_path):
+    # Written by hand the way the Trainer writes it: bare NaN, eval rows missing for a stretch,
+    # one eval set logged less often than the other, and an accuracy metric.
+    rows = []
+    for step in range(10, 410, 10):
+        rows.append(f'{{"step": {step}, "epoch": {step / 200}, "loss": {2.0 - step / 400:.4f}, "learning_rate": 5e-05}}')
+    evals = {50: 1.9, 100: 1.7, 150: 1.6, 300: 1.55, 350: 1.58, 400: 1.62}  # no eval rows at 200 and 250
+    for step, v in evals.items():
+        rows.append(f'{{"step": {step}, "eval_support_loss": {v}, "eval_support_accuracy": {1 - v / 4:.3f}}}')
+        if step % 100 == 0:
+            rows.append(f'{{"step": {step}, "eval_general_loss": {v + 0.3}}}')
+    rows.append('{"step": 400, "loss": NaN, "grad_norm": Infinity}')
+    path = tmp_path / "trainer_state.json"
+    path.write_text('{"global_step": 400, "log_history": [\n' + ",\n".join(rows) + "\n]}")
+    log = read_log(path)
+    assert set(log.eval_loss) == {"support", "general"}
+    assert [p.step for p in log.eval_loss["support"].points] == list(evals)
+    assert [p.step for p in log.eval_loss["general"].points] == [100, 300, 400]
+    assert log.metrics["eval_support_accuracy"].higher_is_better is True
+    assert math.isnan(log.train_loss.points[-1].value) and math.isinf(log.grad_norm.points[-1].value)
+    from advisor.core.triage.detectors import best_checkpoint
+
+    best = best_checkpoint(log)
+    assert best.step == 300 and best.eval_loss == 1.55
