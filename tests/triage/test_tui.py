@@ -49,6 +49,16 @@ async def test_preset_paths_run_and_fill_table_plot_and_causes(manifest):
         assert f"step {manifest['logs']['hf_overfit']['best_step']}" in md
         assert "overtraining" in md or "overfitting" in md or "too many epochs" in md
         assert screen.report is not None and screen.report["best_checkpoint"]["step"] == manifest["logs"]["hf_overfit"]["best_step"]
+        # The table shows file names; moving through it shows a finding in full, path included.
+        assert rows[0][2].startswith("trainer_state.json:")
+        screen.query_one("#triage-results").active = "tab-findings"
+        await pilot.pause()
+        table.focus()
+        await pilot.press("down")
+        await pilot.pause()
+        second = screen.report["findings"][1]
+        shown = str(screen.query_one("#triage-finding-detail", Static).render())
+        assert second["detail"][:60] in shown.replace("\n", " ") and second["where"] in shown
         from textual_plotext import PlotextPlot
 
         labels = screen.query_one("#triage-curves", PlotextPlot).plt._active.monitor.label  # plotext keeps one label per series

@@ -12,13 +12,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, DirectoryTree, Footer, Input, Label, Markdown, Select, Static
+from textual.widgets import (Button, DataTable, DirectoryTree, Footer, Input, Label, Markdown, Select, Static,
+                             TabbedContent, TabPane)
 from textual.worker import Worker
 from textual_plotext import PlotextPlot
 
@@ -46,6 +48,14 @@ class TriageFailed(Message):
     def __init__(self, error: str) -> None:
         super().__init__()
         self.error = error
+
+
+def _short_where(where: str, report: dict[str, Any]) -> str:
+    """``where`` with the input files' folders left out, so the table has room for the detail."""
+    for v in (report.get("inputs") or {}).values():
+        if isinstance(v, dict) and v.get("path"):
+            where = where.replace(str(v["path"]), Path(str(v["path"])).name)
+    return where
 
 
 def causes_markdown(report: dict[str, Any], top: int = 4) -> str:
@@ -80,10 +90,12 @@ class TriageScreen(Screen[None]):
     TriageScreen #triage-status { height: auto; padding: 0 1; color: $text-muted; }
     TriageScreen #triage-status.-error { color: $error; }
     TriageScreen #triage-status.-running { color: $warning; }
-    TriageScreen #triage-results { height: 1fr; }
-    TriageScreen #triage-curves { height: 1fr; min-height: 12; }
+    TriageScreen { overflow-y: auto; }
+    TriageScreen #triage-results { height: 1fr; min-height: 16; }
+    TriageScreen #triage-curves { height: 1fr; min-height: 10; }
     TriageScreen #triage-findings { height: 1fr; }
-    TriageScreen #triage-causes { width: 2fr; border-left: solid $panel; }
+    TriageScreen #triage-causes { height: 1fr; }
+    TriageScreen #triage-finding-detail { height: auto; max-height: 8; padding: 0 1; border-top: solid $panel; }
     """
 
     BINDINGS = [
@@ -125,12 +137,18 @@ class TriageScreen(Screen[None]):
                                  value=self.paths.get("method", Select.NULL))
                     yield Button("Run triage", id="triage-run", variant="primary")
                 yield Static("Choose files (click an input, then a file in the tree) and run.", id="triage-status")
-        with Horizontal(id="triage-results"):
-            with Vertical():
+        # Tabs give the chart, the table and the causes the full width: side by side, none of
+        # them is readable in an 80- or 120-column terminal. On short terminals the screen scrolls.
+        with TabbedContent(id="triage-results", initial="tab-causes"):
+            with TabPane("Causes", id="tab-causes"):
+                with VerticalScroll(id="triage-causes"):
+                    yield Markdown("Run triage to see the likely causes, with the evidence from your files.",
+                                   id="triage-causes-md")
+            with TabPane("Loss curves", id="tab-curves"):
                 yield PlotextPlot(id="triage-curves")
+            with TabPane("Findings", id="tab-findings"):
                 yield DataTable(id="triage-findings", zebra_stripes=True, cursor_type="row")
-            with VerticalScroll(id="triage-causes"):
-                yield Markdown("", id="triage-causes-md")
+                yield Static("", id="triage-finding-detail")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -221,8 +239,19 @@ class TriageScreen(Screen[None]):
         table = self.query_one("#triage-findings", DataTable)
         table.clear()
         for f in r["findings"]:
-            table.add_row(f["severity"], f["id"], f["where"], f["detail"])
+            table.add_row(f["severity"], f["id"], _short_where(f["where"], r), f["detail"])
+        self.query_one("#triage-finding-detail", Static).update(
+            "Move through the table to read a finding in full." if r["findings"] else "No findings.")
         self.query_one("#triage-causes-md", Markdown).update(causes_markdown(r))
+
+    @on(DataTable.RowHighlighted, "#triage-findings")
+    def _show_finding(self, event: DataTable.RowHighlighted) -> None:
+        # The table cuts long details; the full text (and the full file path) goes under it.
+        if self.report is None or not 0 <= event.cursor_row < len(self.report["findings"]):
+            return
+        f = self.report["findings"][event.cursor_row]
+        self.query_one("#triage-finding-detail", Static).update(
+            Text.assemble((f"{f['severity']} {f['id']}", "bold"), f"  {f['where']}\n", f["detail"]))
 
     def _plot(self, r: dict[str, Any]) -> None:
         widget = self.query_one("#triage-curves", PlotextPlot)
