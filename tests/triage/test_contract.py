@@ -112,3 +112,16 @@ def test_record_embeds_in_decision_record(full, tmp_path, cli):
 def test_markdown_report(full):
     md = render_markdown(full)
     assert md.startswith("# Triage: fine-tuned model worse than its base") and "## Findings" in md
+
+
+def test_learning_rate_from_the_log_and_divergence_rank_the_learning_rate_first(manifest):
+    m = manifest["logs"]["hf_divergence"]
+    d = run_triage(log=LOGS / "hf_divergence" / "trainer_state.json", method="lora").to_contract()
+    lr = next(f for f in d["findings"] if f["id"] == "lr_high_for_method")
+    assert lr["evidence"]["lr"] == m["lr"] and lr["evidence"]["from"] == "the log's peak learning_rate"
+    assert lr["where"].startswith(str(LOGS / "hf_divergence" / "trainer_state.json") + ":")
+    assert "loss_divergence" in {f["id"] for f in d["findings"]}
+    assert d["causes"][0]["id"] == "learning_rate_too_high"
+    # --lr wins over the log's value.
+    d2 = run_triage(log=LOGS / "hf_divergence" / "trainer_state.json", method="lora", lr=5e-5).to_contract()
+    assert "lr_high_for_method" not in {f["id"] for f in d2["findings"]}
