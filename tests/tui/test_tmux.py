@@ -1,0 +1,148 @@
+"""The real ``advisor`` console script in a real terminal (tmux): type answers, read the screen.
+
+This is the one test that goes through a real pty, the terminal driver,
+the CLI entry point and process exit. It also kills the terminal in the
+middle of the interview and checks that ``advisor --resume`` loses nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+pytestmark = [
+    pytest.mark.tmux,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)"),
+]
+
+
+def advisor_command() -> list[str]:
+    script = Path(sys.executable).parent / "advisor"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "advisor"]
+
+
+class Tmux:
+    """One private tmux server (its own socket, no user config) running one window."""
+
+    def __init__(self, cwd: Path, env: dict[str, str]) -> None:
+        self.socket = f"advisor-test-{uuid.uuid4().hex[:8]}"
+        self.cwd = cwd
+        self.env = env
+
+    def tmux(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", *args],
+                              capture_output=True, text=True, timeout=30, check=check)
+
+    def start(self, argv: list[str], size: tuple[int, int] = (100, 30)) -> None:
+        exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in self.env.items())
+        # A clean environment (env -i): the test runner may export COLUMNS/LINES, which Textual obeys.
+        # After the app exits, say how, and keep the pane so the test can read it.
+        shell = f"cd {shlex.quote(str(self.cwd))} && env -i {exports} {shlex.join(argv)}; echo ADVISOR-EXITED-$?; sleep 120"
+        self.tmux("new-session", "-d", "-s", "t", "-x", str(size[0]), "-y", str(size[1]), shell)
+
+    def keys(self, *keys: str, literal: bool = False) -> None:
+        self.tmux("send-keys", "-t", "t", *(["-l"] if literal else []), *keys)
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "t").stdout
+
+    def wait_for(self, text: str, timeout: float = 20.0) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            shown = self.screen()
+            if text in shown:
+                return shown
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} did not appear within {timeout} s; the screen shows:\n{shown}")
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        self.tmux("kill-server", check=False)
+
+
+@pytest.fixture
+def tmux(tmp_path: Path):
+    env = {
+        "ADVISOR_DATA_DIR": str(tmp_path / "data"),
+        "TERM": "xterm-256color",
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", str(tmp_path)),
+    }
+    t = Tmux(tmp_path, env)
+    yield t
+    t.kill()
+
+
+def test_advisor_in_a_real_terminal(tmux: Tmux, tmp_path: Path):
+    tmux.start(advisor_command())
+    home = tmux.wait_for("Open a saved session")
+    for path in ("Decide whether to fine-tune", "Triage a fine-tuned model that got worse", "Run probe evals"):
+        assert path in home
+
+    tmux.keys("1")
+    tmux.wait_for("In one sentence, what should the model do?")
+    tmux.keys("Extract 12 fields from invoices", literal=True)
+    tmux.keys("Enter")
+    tmux.wait_for("Which of these is closest to the job?")
+    tmux.keys("2")  # Pull fields out of text
+    tmux.wait_for("measurable definition of success")
+    tmux.keys("1")  # yes
+    tmux.wait_for("narrow and repeatable")
+    tmux.keys("1")  # yes
+    tmux.wait_for("With your best prompt, what mostly goes wrong?")
+    tmux.keys("2")  # The output format breaks
+    shown = tmux.wait_for("Do the same kinds of input keep producing")
+    assert "Question 6 of 27" in shown
+    # The leaning panel has moved: format failures point to validators.
+    shown = tmux.wait_for("Unstable formats")
+    assert "Validators and" in shown, shown
+
+    # The terminal dies mid-interview: nothing already answered may be lost.
+    tmux.kill()
+    [session_file] = (tmp_path / "data" / "sessions").glob("session-*.json")
+    saved = json.loads(session_file.read_text(encoding="utf-8"))
+    assert saved["answers"]["task"] == {"description": "Extract 12 fields from invoices", "type": "extraction",
+                                        "metric_defined": True, "narrow_and_repeatable": True}
+    assert saved["answers"]["failure"] == {"main_cause": "format_instability"}
+    assert saved["position"] == "failure.same_input_same_wrong_output"
+
+    # `advisor --resume` in a new terminal lands on the same question.
+    tmux.start([*advisor_command(), "--resume"], size=(80, 24))
+    shown = tmux.wait_for("Do the same kinds of input keep producing")
+    assert "Question 6 of 27" in shown
+    tmux.keys("Escape")  # back one: the earlier answer is still there
+    tmux.wait_for("With your best prompt, what mostly goes wrong?")
+    tmux.keys("Enter")  # keep "The output format breaks"
+    tmux.wait_for("Do the same kinds of input keep producing")
+
+    # The rest unknown: show the result now, export the record with the default name.
+    tmux.keys("C-r")
+    tmux.wait_for("Recommendation: Validators and structured decoding")
+    tmux.keys("m")
+    today = _dt.date.today().isoformat()
+    tmux.wait_for(f"decision-record-{today}.md")
+    tmux.keys("Enter")
+    record = tmp_path / f"decision-record-{today}.md"
+    deadline = time.monotonic() + 10
+    while not record.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    text = record.read_text(encoding="utf-8")
+    assert "Extract 12 fields from invoices" in text
+    assert 'Chosen option: "Validators and structured decoding"' in text
+
+    # Home, then quit: the process ends cleanly.
+    tmux.keys("Escape")
+    tmux.wait_for("Open a saved session")
+    tmux.keys("q")
+    tmux.wait_for("ADVISOR-EXITED-0")
