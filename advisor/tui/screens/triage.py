@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import (Button, DataTable, DirectoryTree, Footer, Input, Label, Markdown, Select, Static,
                              TabbedContent, TabPane)
-from textual.worker import Worker
+from textual.worker import Worker, get_current_worker
 from textual_plotext import PlotextPlot
 
 SYMPTOMS = [
@@ -212,15 +212,17 @@ class TriageScreen(Screen[None]):
         from advisor.core.triage import run_triage
         from advisor.errors import UserError
 
+        worker = get_current_worker()
         try:
-            report = run_triage(**kw).to_contract()
+            message: Message = TriageFinished(run_triage(**kw).to_contract())
         except UserError as e:
-            self.post_message(TriageFailed(str(e)))
-            return
+            message = TriageFailed(str(e))
         except Exception as e:  # noqa: BLE001 - the screen must show it, not die on it or hide it
-            self.post_message(TriageFailed(f"triage stopped on an unexpected error: {type(e).__name__}: {e}"))
-            return
-        self.post_message(TriageFinished(report))
+            message = TriageFailed(f"triage stopped on an unexpected error: {type(e).__name__}: {e}")
+        # A thread cannot be stopped: a run replaced by a newer one (Run pressed again) finishes
+        # anyway, and its result must not overwrite the newer one's.
+        if not worker.is_cancelled:
+            self.post_message(message)
 
     def on_triage_failed(self, message: TriageFailed) -> None:
         status = self.query_one("#triage-status", Static)
