@@ -52,10 +52,16 @@ def run(args: argparse.Namespace) -> int:
             "  advisor triage --symptom good_early_worse_later --epochs 5 --method lora --lr 3e-4\n"
             "(`advisor triage --help` lists every option)"
         )
-    report = run_triage(
-        log=args.log, train=args.train, eval=args.eval, symptom=args.symptom, lr=args.lr, epochs=args.epochs,
-        method=args.method, probe=args.probe, step_col=args.step_col, loss_col=args.loss_col, eval_col=args.eval_col,
-    )
+    progress = _FileProgress() if (args.train or args.eval) and sys.stderr.isatty() else None
+    try:
+        report = run_triage(
+            log=args.log, train=args.train, eval=args.eval, symptom=args.symptom, lr=args.lr, epochs=args.epochs,
+            method=args.method, probe=args.probe, step_col=args.step_col, loss_col=args.loss_col,
+            eval_col=args.eval_col, progress=progress,
+        )
+    finally:
+        if progress is not None:
+            progress.stop()
     data = report.to_contract()
     if args.format == "json":
         text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
@@ -81,6 +87,37 @@ def run(args: argparse.Namespace) -> int:
             console = Console(width=120)  # piped: rich's default 80 columns squeezes the tables
         print_report(data, console)
     return 0
+
+
+class _FileProgress:
+    """The core's Progress protocol as a transient rich bar on standard error (big datasets take seconds)."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                             TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+        self._task = None
+        self._total = 1
+        self._bar.start()
+
+    def start(self, total: int, description: str = "") -> None:
+        if self._task is not None:
+            self._bar.remove_task(self._task)
+        self._total = max(total, 1)
+        self._task = self._bar.add_task(description, total=self._total)
+
+    def update(self, n: int = 1) -> None:
+        if self._task is not None:
+            self._bar.advance(self._task, n)
+
+    def complete(self) -> None:
+        if self._task is not None:
+            self._bar.update(self._task, completed=self._total)
+
+    def stop(self) -> None:
+        self._bar.stop()
 
 
 def loss_chart(data: dict, width: int = 100, height: int = 16) -> str | None:

@@ -189,3 +189,37 @@ def test_token_length_stats_from_the_fixture_text(thresholds):
     assert out["median"] == int((est[len(est) // 2 - 1] + est[len(est) // 2]) / 2)
     f = _by_id(findings, "token_length_stats")[0]
     assert f.severity == "info" and f"max {est[-1]}." in f.detail
+
+
+class _Recorder:
+    """A Progress that keeps what it was told (the CLI's bar and the TUI's status implement the same three calls)."""
+
+    def __init__(self) -> None:
+        self.phases: list[tuple[str, int, int]] = []
+
+    def start(self, total: int, description: str = "") -> None:
+        self.phases.append((description, total, 0))
+
+    def update(self, n: int = 1) -> None:
+        d, t, done = self.phases[-1]
+        self.phases[-1] = (d, t, done + n)
+
+    def complete(self) -> None:
+        pass
+
+
+def test_progress_counts_every_character_of_each_file(thresholds):
+    rec = _Recorder()
+    train, evl = DATASETS / "train_chat.jsonl", DATASETS / "eval_chat.jsonl"
+    check_datasets(str(train), str(evl), thresholds, progress=rec)
+    assert [p[0] for p in rec.phases] == ["checking the train set train_chat.jsonl", "checking the eval set eval_chat.jsonl"]
+    for (_, total, done), path in zip(rec.phases, (train, evl)):
+        assert total == path.stat().st_size
+        assert done == len(path.read_text(encoding="utf-8"))
+
+
+def test_a_byte_order_mark_is_not_a_format_error(thresholds, tmp_path):
+    p = tmp_path / "bom.jsonl"
+    p.write_bytes(b"\xef\xbb\xbf" + b'{"prompt": "Where is my order 1?", "completion": "On its way."}\n' * 3)
+    findings, stats = check_datasets(str(p), None, thresholds)
+    assert stats["train"]["format"] == "prompt_completion" and stats["train"]["format_errors"] == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import App
 from textual.widgets import DataTable, Input, Markdown, Static
 
-from advisor.tui.screens.triage import TriageFailed, TriageFinished, TriageScreen
+from advisor.tui.screens.triage import TriageProgressed, TriageScreen
 from tests.triage.conftest import DATASETS, LOGS
 
 
@@ -17,6 +17,9 @@ class Host(App):
 
     def on_mount(self) -> None:
         self.push_screen(self._screen)
+
+    def on_triage_progressed(self, message: TriageProgressed) -> None:  # bubbled up from the screen
+        self.seen.append((message.description, message.done))
 
 
 async def _run(pilot):
@@ -45,6 +48,7 @@ async def test_preset_paths_run_and_fill_table_plot_and_causes(manifest):
         assert {"eval_loss_rising", "too_few_examples", "single_style"} <= {r[1] for r in rows}
         status = str(screen.query_one("#triage-status", Static).render())
         assert status.startswith("Triage finished")
+        assert ("checking the train set small_alpaca.json", 1.0) in app.seen  # progress reached the screen
         md = screen.query_one("#triage-causes-md", Markdown).source
         assert f"step {manifest['logs']['hf_overfit']['best_step']}" in md
         assert "overtraining" in md or "overfitting" in md or "too many epochs" in md

@@ -27,16 +27,18 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
 import zlib
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import numpy as np
 
 from advisor.core.triage.models import Finding
+from advisor.core.triage.progress import Progress, SilentProgress
 from advisor.core.triage.runbook import Thresholds
 from advisor.errors import UserError
 
@@ -175,18 +177,23 @@ def _extract(obj: dict, fmt: str, line: int) -> Example:
     raise AssertionError(fmt)  # pragma: no cover
 
 
-def iter_records(path: str) -> Iterator[tuple[int, Any, Optional[str]]]:
+def iter_records(path: str, on_read: Optional[Callable[[int], None]] = None) -> Iterator[tuple[int, Any, Optional[str]]]:
     """Yield ``(line, object, error)`` for each record of a JSONL file or JSON array.
 
     ``error`` is a JSON syntax message for a malformed line (``object`` is
     then None). A JSON array is decoded element by element; a syntax error in
     it ends the file, since nothing after it can be located reliably.
 
+    Args:
+        path: the file.
+        on_read: called now and then with the number of characters read since
+            its last call (for a progress display).
+
     Raises:
         UserError: the file is missing, unreadable or not UTF-8.
     """
     try:
-        fh = open(path, encoding="utf-8")
+        fh = open(path, encoding="utf-8-sig")  # a BOM (Windows editors) is not part of the first line
     except FileNotFoundError:
         raise UserError("file not found", file=path) from None
     except IsADirectoryError:
@@ -199,15 +206,26 @@ def iter_records(path: str) -> Iterator[tuple[int, Any, Optional[str]]]:
             first = head.lstrip()[:1]
             fh.seek(0)
             if first == "[":
-                yield from _iter_array(fh.read())
+                text = fh.read()
+                if on_read:
+                    on_read(len(text))
+                yield from _iter_array(text)
                 return
+            pending = 0
             for lineno, raw in enumerate(fh, start=1):
+                if on_read:
+                    pending += len(raw)
+                    if not lineno % 2000:
+                        on_read(pending)
+                        pending = 0
                 if not raw.strip():
                     continue
                 try:
                     yield lineno, json.loads(raw), None
                 except json.JSONDecodeError as e:
                     yield lineno, None, f"not valid JSON ({e.msg} at column {e.colno})"
+            if on_read and pending:
+                on_read(pending)
         except UnicodeDecodeError as e:
             raise UserError(f"not UTF-8 text (byte {e.start})", file=path) from None
 
@@ -349,10 +367,11 @@ class DatasetScan:
 class DatasetChecker:
     """Stream a training set (and optionally an eval set) and collect the checks."""
 
-    def __init__(self, th: Thresholds) -> None:
+    def __init__(self, th: Thresholds, progress: Optional[Progress] = None) -> None:
         from datasketch import MinHashLSH
 
         self.th = th
+        self.progress = progress or SilentProgress()
         self.signer = _Signer(NUM_PERM)
         self.lsh = MinHashLSH(threshold=th.near_duplicate_jaccard, num_perm=NUM_PERM)
         self.sigs = _Sigs(NUM_PERM)
@@ -363,7 +382,12 @@ class DatasetChecker:
 
     # -- reading ---------------------------------------------------------------
     def _examples(self, scan: DatasetScan) -> Iterator[Example]:
-        for line, obj, err in iter_records(scan.path):
+        try:
+            size = os.path.getsize(scan.path)
+        except OSError:
+            size = 0  # iter_records says what is wrong with the file
+        self.progress.start(size, f"checking the {scan.role} set {os.path.basename(scan.path)}")
+        for line, obj, err in iter_records(scan.path, self.progress.update):
             scan.records += 1
             if err is not None:
                 self._error(scan, line, err)
@@ -389,6 +413,7 @@ class DatasetChecker:
                 self._error(scan, line, str(e))
             except KeyError as e:
                 self._error(scan, line, f"missing key {e.args[0]!r} ({FORMAT_KEYS[fmt]} format)")
+        self.progress.complete()
 
     @staticmethod
     def _error(scan: DatasetScan, line: int, msg: str) -> None:
@@ -691,13 +716,15 @@ def _train_findings(scan: DatasetScan, th: Thresholds, stats: dict) -> list[Find
     return out
 
 
-def check_datasets(train: Optional[str], eval_: Optional[str], th: Thresholds) -> tuple[list[Finding], dict]:
+def check_datasets(train: Optional[str], eval_: Optional[str], th: Thresholds,
+                   progress: Optional[Progress] = None) -> tuple[list[Finding], dict]:
     """Check a training set and/or an eval set.
 
     Args:
         train: path of the training set, if any.
         eval_: path of the eval set, if any (leakage needs both).
         th: the runbook's thresholds.
+        progress: told how much of each file has been read (one phase per file).
 
     Returns:
         The findings and per-dataset statistics (``{"train": {...}, "eval": {...}}``).
@@ -705,7 +732,7 @@ def check_datasets(train: Optional[str], eval_: Optional[str], th: Thresholds) -
     Raises:
         UserError: a file is missing, unreadable, or holds no usable example.
     """
-    checker = DatasetChecker(th)
+    checker = DatasetChecker(th, progress)
     findings: list[Finding] = []
     stats: dict[str, Any] = {}
     if train:

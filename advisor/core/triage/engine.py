@@ -10,6 +10,7 @@ from advisor.core.triage import detectors
 from advisor.core.triage.logs import read_log
 from advisor.core.triage.models import SEVERITY_ORDER, TriageReport
 from advisor.core.triage.probe_input import probe_findings, read_probe
+from advisor.core.triage.progress import Progress
 from advisor.core.triage.runbook import SYMPTOM_IDS, load_runbook, rank_causes
 from advisor.errors import UserError
 
@@ -28,6 +29,7 @@ def run_triage(
     loss_col: Optional[str] = None,
     eval_col: Optional[str] = None,
     runbook: Optional[str | Path] = None,
+    progress: Optional[Progress] = None,
 ) -> TriageReport:
     """Triage a fine-tune from whatever it left behind.
 
@@ -44,6 +46,7 @@ def run_triage(
         loss_col: log column holding the training loss.
         eval_col: log column holding the eval loss.
         runbook: a runbook YAML instead of the packaged one.
+        progress: told how far the dataset checks got (the slow part on big sets).
 
     Returns:
         The :class:`TriageReport`: findings (errors first), ranked causes,
@@ -86,7 +89,8 @@ def run_triage(
         given.add("epochs")
     datasets = {}
     if train or eval:
-        f, datasets = data_mod.check_datasets(str(train) if train else None, str(eval) if eval else None, th)
+        f, datasets = data_mod.check_datasets(str(train) if train else None, str(eval) if eval else None, th,
+                                              progress)
         findings += f
         if train:
             given.add("train")

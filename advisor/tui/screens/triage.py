@@ -42,6 +42,41 @@ class TriageFinished(Message):
         self.report = report
 
 
+class TriageProgressed(Message):
+    """A triage run read further into a dataset: ``done`` is 0..1 of the phase ``description``."""
+
+    def __init__(self, description: str, done: float) -> None:
+        super().__init__()
+        self.description = description
+        self.done = done
+
+
+class _ScreenProgress:
+    """The core's Progress protocol, posted to the screen as messages (thread-safe, never blocks the worker)."""
+
+    def __init__(self, screen: "TriageScreen") -> None:
+        self.screen = screen
+        self.total, self.done, self.description, self.shown = 1, 0, "", -1
+
+    def start(self, total: int, description: str = "") -> None:
+        self.total, self.done, self.description, self.shown = max(total, 1), 0, description, -1
+        self._post()
+
+    def update(self, n: int = 1) -> None:
+        self.done += n
+        self._post()
+
+    def complete(self) -> None:
+        self.done = self.total
+        self._post()
+
+    def _post(self) -> None:
+        pct = min(100, int(100 * self.done / self.total))
+        if pct != self.shown:  # at most a hundred messages a phase
+            self.shown = pct
+            self.screen.post_message(TriageProgressed(self.description, pct / 100))
+
+
 class TriageFailed(Message):
     """A triage run stopped on bad input; ``error`` is the message for the user."""
 
@@ -214,7 +249,7 @@ class TriageScreen(Screen[None]):
 
         worker = get_current_worker()
         try:
-            message: Message = TriageFinished(run_triage(**kw).to_contract())
+            message: Message = TriageFinished(run_triage(**kw, progress=_ScreenProgress(self)).to_contract())
         except UserError as e:
             message = TriageFailed(str(e))
         except Exception as e:  # noqa: BLE001 - the screen must show it, not die on it or hide it
@@ -223,6 +258,11 @@ class TriageScreen(Screen[None]):
         # anyway, and its result must not overwrite the newer one's.
         if not worker.is_cancelled:
             self.post_message(message)
+
+    def on_triage_progressed(self, message: TriageProgressed) -> None:
+        status = self.query_one("#triage-status", Static)
+        if status.has_class("-running"):  # a late message must not overwrite the result
+            status.update(f"Running triage… {message.description}: {100 * message.done:.0f}%")
 
     def on_triage_failed(self, message: TriageFailed) -> None:
         status = self.query_one("#triage-status", Static)
