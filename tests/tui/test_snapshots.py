@@ -60,3 +60,14 @@ def test_the_result_screen(snap_compare, make_app, kb):
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=(100, 40), run_before=show_result)
+
+
+def test_the_leaning_panel_at_200x60(snap_compare, make_app):
+    async def a_few_answers(pilot: Pilot) -> None:
+        await pilot.press("1")
+        for _ in range(6):
+            form = await current_form(pilot)
+            await answer(pilot, SCRIPT[form.question.key])
+        await current_form(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(200, 60), run_before=a_few_answers)
