@@ -98,8 +98,9 @@ def _child(train: str, eval_: str) -> None:
     t1 = time.perf_counter()
     findings, stats = check_datasets(train, eval_, th)
     t2 = time.perf_counter()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kilobytes on Linux
-    print(json.dumps({"import_s": t1 - t0, "check_s": t2 - t1, "peak_rss": rss,
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    rss = ru.ru_maxrss * 1024  # kilobytes on Linux
+    print(json.dumps({"import_s": t1 - t0, "check_s": t2 - t1, "peak_rss": rss, "cpu_s": ru.ru_utime + ru.ru_stime,
                       "found": {k: stats["train"][k] for k in ("exact_duplicates", "near_duplicates", "conflicts")}
                       | {"leaked_exact": stats["eval"]["leakage"]["exact"], "leaked_near": stats["eval"]["leakage"]["near"]},
                       "n_train": stats["train"]["examples"], "n_eval": stats["eval"]["examples"]}))
@@ -129,7 +130,9 @@ def main() -> int:
     ctx = tempfile.TemporaryDirectory(prefix="advisor-bench-") if not args.keep else None
     folder = Path(args.keep or ctx.name)  # type: ignore[union-attr]
     folder.mkdir(parents=True, exist_ok=True)
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    load = os.getloadavg()[0]
+    print(f"machine: {os.cpu_count()} cores, load average {load:.2f} at start (other work slows wall time, "
+          f"not CPU time), Python {sys.version.split()[0]}")
     rows = []
     try:
         for n in args.sizes:
@@ -141,7 +144,7 @@ def main() -> int:
             rows.append((n, d))
             print(f"{n:>7} train + {n // 10:>6} eval ({size_mb:6.1f} MB, generated in {gen:4.1f} s): "
                   f"checks {d['check_s']:6.2f} s, whole process {d['process_s']:6.2f} s "
-                  f"(imports {d['import_s']:.2f} s), peak RSS {d['peak_rss'] / 2**20:7.1f} MB")
+                  f"(imports {d['import_s']:.2f} s, CPU {d['cpu_s']:.2f} s), peak RSS {d['peak_rss'] / 2**20:7.1f} MB")
             print(f"          found: {json.dumps(d['found'])}")
     finally:
         if ctx is not None:
@@ -149,7 +152,7 @@ def main() -> int:
     if len(rows) >= 2:
         (n0, a), (n1, b) = rows[0], rows[-1]
         print(f"ratio {n1 // 1000}k/{n0 // 1000}k: checks x{b['check_s'] / a['check_s']:.1f}, "
-              f"whole process x{b['process_s'] / a['process_s']:.1f}, peak RSS x{b['peak_rss'] / a['peak_rss']:.2f} "
+              f"whole process x{b['process_s'] / a['process_s']:.1f}, CPU x{b['cpu_s'] / a['cpu_s']:.1f}, peak RSS x{b['peak_rss'] / a['peak_rss']:.2f} "
               f"(size x{n1 / n0:.0f}; linear would be x{n1 / n0:.0f} in time)")
     n, big = rows[-1]
     ok = big["process_s"] <= TARGET_SECONDS and big["peak_rss"] <= TARGET_BYTES
