@@ -157,7 +157,7 @@ def print_report(data: dict, console) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from advisor.core.triage.render import _g
+    from advisor.core.triage.render import _g, short_where
 
     console.print(Text("advisor triage", style="bold"), Text("- fine-tuned model worse than its base"))
     inputs = data.get("inputs") or {}
@@ -186,7 +186,8 @@ def print_report(data: dict, console) -> None:
         t.add_column("detail", ratio=3, min_width=30)
         style = {"error": "bold red", "warning": "yellow", "info": "dim"}
         for f in findings:
-            t.add_row(Text(f["severity"], style=style.get(f["severity"], "")), f["id"], f["where"], f["detail"])
+            t.add_row(Text(f["severity"], style=style.get(f["severity"], "")), f["id"], short_where(f["where"], data),
+                      f["detail"])
         console.print(t)
     causes = data.get("causes") or []
     if causes:

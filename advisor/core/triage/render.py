@@ -166,3 +166,17 @@ def record_section(triage_json: dict[str, Any]) -> str:
 def render_markdown(triage_json: dict[str, Any]) -> str:
     """The standalone markdown report (``advisor triage --format md``)."""
     return "\n".join(["# Triage: fine-tuned model worse than its base", ""] + _body(triage_json, "##")) + "\n"
+
+
+def short_where(where: str, report: dict[str, Any]) -> str:
+    """``where`` with the input files' folders left out (tables list the full paths above them).
+
+    Args:
+        where: a finding's ``where`` (``path:line (step N)``).
+        report: the contract object, whose ``inputs`` name the files read.
+    """
+    for v in (report.get("inputs") or {}).values():
+        if isinstance(v, dict) and v.get("path"):
+            path = str(v["path"])
+            where = where.replace(path, path.replace("\\", "/").rsplit("/", 1)[-1])
+    return where

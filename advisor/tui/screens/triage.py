@@ -85,14 +85,6 @@ class TriageFailed(Message):
         self.error = error
 
 
-def _short_where(where: str, report: dict[str, Any]) -> str:
-    """``where`` with the input files' folders left out, so the table has room for the detail."""
-    for v in (report.get("inputs") or {}).values():
-        if isinstance(v, dict) and v.get("path"):
-            where = where.replace(str(v["path"]), Path(str(v["path"])).name)
-    return where
-
-
 def causes_markdown(report: dict[str, Any], top: int = 4) -> str:
     """The ranked causes with their evidence, first checks and fixes, as markdown."""
     out = []
@@ -278,10 +270,12 @@ class TriageScreen(Screen[None]):
         status.update(f"Triage finished: {n} finding{'s' * (n != 1)}"
                       + (f"; most likely cause: {top['id']} ({top['confidence']:.2f})" if top else ""))
         self._plot(r)
+        from advisor.core.triage.render import short_where  # the core (numpy, pydantic) loads with the first run
+
         table = self.query_one("#triage-findings", DataTable)
         table.clear()
         for f in r["findings"]:
-            table.add_row(f["severity"], f["id"], _short_where(f["where"], r), f["detail"])
+            table.add_row(f["severity"], f["id"], short_where(f["where"], r), f["detail"])
         self.query_one("#triage-finding-detail", Static).update(
             "Move through the table to read a finding in full." if r["findings"] else "No findings.")
         self.query_one("#triage-causes-md", Markdown).update(causes_markdown(r))
