@@ -171,7 +171,7 @@ def print_report(data: dict, console) -> None:
     if best:
         ep = f", epoch {_g(best['epoch'])}" if best.get("epoch") is not None else ""
         console.print(f"[bold]Best checkpoint:[/bold] step {_g(best['step'])}{ep}, eval loss {_g(best['eval_loss'])} "
-                      f"[dim]({best.get('where')})[/dim]")
+                      f"[dim]at {best.get('where')}[/dim]")
     elif inputs.get("log"):
         console.print("[bold]Best checkpoint:[/bold] none (no eval loss in the log)")
     chart = loss_chart(data, width=max(40, min(console.width, 120) - 2))

@@ -115,7 +115,7 @@ def _body(t: dict[str, Any], h: str) -> list[str]:
     b = t.get("best_checkpoint")
     if b:
         ep = f", epoch {_g(b['epoch'])}" if b.get("epoch") is not None else ""
-        where = f" ({b['where']})" if b.get("where") else ""
+        where = f", at {b['where']}" if b.get("where") else ""
         out.append(f"Best checkpoint: step {_g(b.get('step'))}{ep}, eval loss {_g(b.get('eval_loss'))}{where}.")
     else:
         why = "no eval loss was logged" if inputs.get("log") or not inputs else "no training log was given"
