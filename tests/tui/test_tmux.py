@@ -35,7 +35,8 @@ class Tmux:
     """One private tmux server (its own socket, no user config) running one window."""
 
     def __init__(self, cwd: Path, env: dict[str, str]) -> None:
-        self.socket = f"advisor-test-{uuid.uuid4().hex[:8]}"
+        self.socket = ""
+        self.sockets: list[str] = []
         self.cwd = cwd
         self.env = env
 
@@ -44,6 +45,9 @@ class Tmux:
                               capture_output=True, text=True, timeout=30, check=check)
 
     def start(self, argv: list[str], size: tuple[int, int] = (100, 30)) -> None:
+        # A fresh server for every start: a killed server's socket can linger for a moment.
+        self.socket = f"advisor-test-{uuid.uuid4().hex[:8]}"
+        self.sockets.append(self.socket)
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in self.env.items())
         # A clean environment (env -i): the test runner may export COLUMNS/LINES, which Textual obeys.
         # After the app exits, say how, and keep the pane so the test can read it.
@@ -67,7 +71,9 @@ class Tmux:
             time.sleep(0.1)
 
     def kill(self) -> None:
-        self.tmux("kill-server", check=False)
+        """Kill every server this object started (the terminal and the app in it die with it)."""
+        for socket in self.sockets:
+            subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True, timeout=30)
 
 
 @pytest.fixture
