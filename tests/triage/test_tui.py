@@ -132,3 +132,13 @@ async def test_opens_from_the_home_screen_and_runs(tmp_path, monkeypatch, manife
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
+
+
+async def test_empty_form_says_what_to_choose():
+    screen = TriageScreen()
+    async with Host(screen).run_test(size=(140, 50)) as pilot:
+        await pilot.click("#triage-run")
+        await pilot.pause()
+        status = screen.query_one("#triage-status", Static)
+        assert str(status.render()).startswith("Nothing to triage yet") and status.has_class("-error")
+        assert screen.worker is None and screen.report is None

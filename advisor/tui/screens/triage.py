@@ -223,6 +223,10 @@ class TriageScreen(Screen[None]):
         """Start a triage run in a worker with what the form holds."""
         kw = self._settings()
         status = self.query_one("#triage-status", Static)
+        if not kw:  # the core's message names command-line options; say it in this screen's terms
+            status.set_classes("-error")
+            status.update("Nothing to triage yet: choose a log, a training or eval set, a symptom or a learning rate.")
+            return
         if "lr" in kw:
             try:
                 kw["lr"] = float(kw["lr"])
