@@ -307,6 +307,36 @@ def _all_warnings(probe: dict[str, Any]) -> list[str]:
     return out
 
 
+def notes_markdown(probe_json: dict[str, Any]) -> str:
+    """What a results table leaves out, as markdown: the extra comparisons, warnings and cost.
+
+    Used by the TUI under its per-suite table; reads the JSON only.
+    """
+    lines = [d for d in _details(probe_json)]
+    warns = _all_warnings(probe_json)
+    if warns:
+        lines += ["", "**Warnings**", ""] + [f"- {w}" for w in warns]
+    cost = _num(probe_json.get("cost_usd"))
+    cost_line = f"Cost of the run: {cost:.4f} USD" if cost is not None else "Cost of the run: unknown"
+    if probe_json.get("cost_note"):
+        cost_line += f" ({probe_json['cost_note']})"
+    run = probe_json.get("run") or {}
+    if run:
+        cost_line += (f". Requests sent {run.get('requests_sent', 0)}, cache hits {run.get('cache_hits', 0)}, "
+                      f"retries {run.get('retries', 0)}, errors {run.get('errors', 0)}.")
+    lines += ["", cost_line]
+    return "\n".join(lines).strip() + "\n"
+
+
+def suite_rows(probe_json: dict[str, Any]) -> list[tuple[str, ...]]:
+    """One row of display strings per suite: suite, n, base, candidate, delta, 95% CI, verdict, errors b/c."""
+    return [
+        (_label(s), str(s.get("n", "-")), _mean(s.get("base")), _mean(s.get("candidate")),
+         _f(s.get("delta"), True), _ci(s.get("ci95")), str(s.get("verdict", "-")), _errs(s))
+        for s in _sorted_suites(probe_json)
+    ]
+
+
 def render_markdown(probe_json: dict[str, Any]) -> str:
     """A full markdown report: the Evidence section plus per-case win/loss tables."""
     lines = ["# Probe report", "", record_section(probe_json).rstrip()]
