@@ -310,3 +310,22 @@ async def test_result_screen_shows_blockers_unknowns_and_what_would_change_it(ma
         detail = plain(second.query_one(".option-detail", Static))
         for r in expected.options[1].reasons:
             assert r.rule in detail and r.source in detail
+
+
+async def test_answers_out_and_output_are_written_when_the_result_shows(make_app, kb, tmp_path):
+    """`advisor interview --answers-out A -o R`: both files follow the result, also after a change."""
+    record, answers_file = tmp_path / "out" / "record.json", tmp_path / "out" / "answers.yaml"
+    record.parent.mkdir()
+    app = make_app(start="interview", answers_out=answers_file, record_out=record)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await current_form(pilot)
+        assert isinstance(app.screen, InterviewScreen), "opens straight on the questions"
+        await answer(pilot, "Route support tickets to the right queue")
+        await answer(pilot, "classification")
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultScreen), "the result")
+        await pilot.pause()
+    so_far = {"task.description": "Route support tickets to the right queue", "task.type": "classification"}
+    expected = decide(Answers.from_flat(so_far), kb)
+    assert json.loads(record.read_text(encoding="utf-8")) == json.loads(render_json(expected))
+    assert yaml.safe_load(answers_file.read_text(encoding="utf-8")) == Answers.from_flat(so_far).to_yaml_dict()
