@@ -176,7 +176,8 @@ def _report(cfg: ProbeConfig, suites: list[str], cases: list[Case], outcomes: di
         if not idx:
             continue
         ids = [cases[i].id for i in idx]
-        kind = cases[idx[0]].scoring.kind
+        kinds = {cases[i].scoring.kind for i in idx}
+        kind = kinds.pop() if len(kinds) == 1 else "mixed"  # the general set mixes scorers per item
         scored_by = "judge" if kind == "judge" else "deterministic"
         arms = {a: _arm_outcomes(cases, idx, a, outcomes) for a in ("base", "candidate")}
         block = suite_block(sid, ids, arms, min_n=st.min_n, scored_by=scored_by, scorer=kind, **kw)

@@ -62,7 +62,9 @@ def compare(
     if pairs and stats.is_binary(xs + ys):
         lost = sum(1 for x, y in pairs if x == 1 and y == 0)
         won = sum(1 for x, y in pairs if x == 0 and y == 1)
-        out["mcnemar"] = {"base_only": lost, "candidate_only": won, "p": _r(stats.mcnemar_exact(lost, won), 6)}
+        # Three significant digits, not fixed decimals: a p of 5e-7 must not print as 0.
+        p = stats.mcnemar_exact(lost, won)
+        out["mcnemar"] = {"base_only": lost, "candidate_only": won, "p": float(f"{p:.3g}")}
     return out
 
 

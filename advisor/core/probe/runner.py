@@ -262,6 +262,8 @@ class Runner:
                                           hit.cost_usd, cached=True)
                 self.totals.cache_hits += 1
                 self._count_usage(results[key])
+                if hit.cost_usd is None:  # no price when it was answered: say so again on a cached run
+                    self.totals.cost_unknown_models.add(call.model)
                 self.progress.update(1)
             else:
                 todo.append(call)
