@@ -85,8 +85,12 @@ class AdvisorApp(App[None]):
             self._store = SessionStore()
         return self._store
 
+    def get_default_screen(self) -> Screen:
+        # The home screen is the app's base screen: no blank default screen is composed and
+        # painted first (that cost a noticeable share of the start-up time).
+        return HomeScreen()
+
     def on_mount(self) -> None:
-        self.push_screen(HomeScreen())
         self.call_after_refresh(self._first_screen_shown)
 
     def _first_screen_shown(self) -> None:
@@ -209,7 +213,7 @@ class AdvisorApp(App[None]):
 
     def action_go_home(self) -> None:
         """Back to the home screen, closing everything above it."""
-        while len(self.screen_stack) > 2:
+        while len(self.screen_stack) > 1:
             self.pop_screen()
 
     def action_toggle_theme(self) -> None:

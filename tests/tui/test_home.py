@@ -27,7 +27,7 @@ async def test_home_lists_four_paths_and_says_which_are_not_there_yet(make_app):
         assert isinstance(app.screen, HomeScreen)
         menu = app.screen.query_one("#home-menu", OptionList)
         assert [menu.get_option_at_index(i).id for i in range(menu.option_count)] == list(PATHS)
-        text = screen_text(app)
+        text = await wait_for(pilot, lambda: "New interview" in screen_text(app) and screen_text(app), "the footer")
         for pid, (title, module) in PATHS.items():
             assert title in text
             label = menu.get_option(pid).prompt.plain

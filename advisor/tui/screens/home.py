@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 PATHS = (
@@ -47,7 +47,8 @@ class HomeScreen(Screen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        # No Header here: the title line below says the same, and the first screen
+        # should cost little more than a bare Textual app's (bench/startup.py).
         with Vertical(id="home"):
             yield Static(
                 Text.assemble(("advisor", "bold"), "  fine-tune, or fix retrieval, tools, validators or the prompt?"),
