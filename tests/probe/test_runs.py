@@ -73,6 +73,8 @@ async def test_shift_exposes_the_brittle_candidate(make_config):
     t, s = suite(report, "task"), suite(report, "shift")
     assert t["candidate"]["mean"] == 1.0  # brittle is perfect on the clean inputs
     assert s["n"] == 5 * N_TASK
+    # five copies of an input are one input's evidence: resampled by input, no McNemar on copies
+    assert s["clusters"] == N_TASK and "mcnemar" not in s
     assert s["drop"]["base"] == pytest.approx(0.0, abs=1e-9)  # base is robust: same answers when shifted
     assert s["drop"]["candidate"] > 0.9  # wrong on every input a perturbation actually changed
     assert s["verdict"] == "regression"

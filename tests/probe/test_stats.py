@@ -70,3 +70,21 @@ def test_bootstrap_degenerate_cases():
     assert stats.verdict(None) == "no_difference"
     with pytest.raises(ValueError):
         stats.paired_bootstrap_ci([1], [1, 0])
+
+
+def test_cluster_bootstrap_is_wider_than_treating_copies_as_independent():
+    # 10 inputs, 5 copies each; the candidate wins on 7 inputs (all copies) and loses on 3.
+    base, cand, groups = [], [], []
+    for g in range(10):
+        for _ in range(5):
+            base.append(0.0 if g < 7 else 1.0)
+            cand.append(1.0 if g < 7 else 0.0)
+            groups.append(f"g{g}")
+    naive = stats.paired_bootstrap_ci(base, cand, seed=0)
+    clustered = stats.paired_bootstrap_ci(base, cand, seed=0, groups=groups)
+    assert naive[0] > 0  # 50 "independent" pairs would claim an improvement
+    assert clustered[0] < 0 < clustered[1]  # 10 inputs do not
+    assert stats.verdict(clustered) == "no_difference"
+    assert stats.paired_bootstrap_ci(base, cand, seed=0, groups=groups) == clustered  # deterministic
+    with pytest.raises(ValueError):
+        stats.paired_bootstrap_ci([1.0], [0.0], groups=["a", "b"])

@@ -180,7 +180,9 @@ def _report(cfg: ProbeConfig, suites: list[str], cases: list[Case], outcomes: di
         kind = kinds.pop() if len(kinds) == 1 else "mixed"  # the general set mixes scorers per item
         scored_by = "judge" if kind == "judge" else "deterministic"
         arms = {a: _arm_outcomes(cases, idx, a, outcomes) for a in ("base", "candidate")}
-        block = suite_block(sid, ids, arms, min_n=st.min_n, scored_by=scored_by, scorer=kind, **kw)
+        # Shift: five or more perturbed copies per input are one input's worth of evidence.
+        groups = [str(cases[i].meta.get("of")) for i in idx] if sid == "shift" else None
+        block = suite_block(sid, ids, arms, min_n=st.min_n, scored_by=scored_by, scorer=kind, groups=groups, **kw)
         if sid == "task":
             task_means = {"base": block["base"]["mean"], "candidate": block["candidate"]["mean"]}
             if "prompted" in cases[idx[0]].arms:

@@ -45,13 +45,20 @@ def arm_block(outs: list[Outcome]) -> dict[str, Any]:
 
 
 def compare(
-    a: list[Outcome], b: list[Outcome], *, resamples: int, seed: int
+    a: list[Outcome], b: list[Outcome], *, resamples: int, seed: int, groups: Optional[list[str]] = None
 ) -> dict[str, Any]:
-    """Paired comparison of arm ``b`` minus arm ``a`` over cases both scored."""
-    pairs = [(x.score, y.score) for x, y in zip(a, b) if x.score is not None and y.score is not None]
+    """Paired comparison of arm ``b`` minus arm ``a`` over cases both scored.
+
+    With ``groups`` (one label per case), the interval comes from a cluster
+    bootstrap over the groups, and no McNemar test is reported: it assumes
+    independent pairs, which copies of one input are not.
+    """
+    keep = [i for i, (x, y) in enumerate(zip(a, b)) if x.score is not None and y.score is not None]
+    pairs = [(a[i].score, b[i].score) for i in keep]
     xs = [p[0] for p in pairs]
     ys = [p[1] for p in pairs]
-    ci = stats.paired_bootstrap_ci(xs, ys, resamples=resamples, seed=seed)
+    kept_groups = [groups[i] for i in keep] if groups is not None else None
+    ci = stats.paired_bootstrap_ci(xs, ys, resamples=resamples, seed=seed, groups=kept_groups)
     d = stats.mean([y - x for x, y in pairs])
     out: dict[str, Any] = {
         "n": len(pairs),
@@ -59,7 +66,9 @@ def compare(
         "ci95": [_r(ci[0]), _r(ci[1])] if ci else None,
         "verdict": stats.verdict(ci),
     }
-    if pairs and stats.is_binary(xs + ys):
+    if kept_groups is not None:
+        out["clusters"] = len(set(kept_groups))
+    elif pairs and stats.is_binary(xs + ys):
         lost = sum(1 for x, y in pairs if x == 1 and y == 0)
         won = sum(1 for x, y in pairs if x == 0 and y == 1)
         # Three significant digits, not fixed decimals: a p of 5e-7 must not print as 0.
@@ -78,10 +87,15 @@ def suite_block(
     min_n: int,
     scored_by: str,
     scorer: str,
+    groups: Optional[list[str]] = None,
 ) -> dict[str, Any]:
-    """One suite's entry in ``suites`` (contract keys first, then extras)."""
+    """One suite's entry in ``suites`` (contract keys first, then extras).
+
+    ``groups`` labels cases that are copies of one input (the shift suite):
+    the interval then resamples inputs, not copies.
+    """
     base, cand = arms["base"], arms["candidate"]
-    cmp = compare(base, cand, resamples=resamples, seed=seed)
+    cmp = compare(base, cand, resamples=resamples, seed=seed, groups=groups)
     per_case = []
     wins = losses = ties = 0
     for cid, b, c in zip(case_ids, base, cand):
@@ -97,7 +111,12 @@ def suite_block(
             row["outcome"], ties = "tie", ties + 1
         per_case.append(row)
     warnings = []
-    if cmp["n"] < min_n:
+    if "clusters" in cmp and cmp["clusters"] < min_n:
+        warnings.append(
+            f"only {cmp['clusters']} distinct inputs behind {cmp['n']} perturbed pairs (fewer than {min_n}): "
+            "too few to conclude; use 50-100 cases or more before deciding"
+        )
+    elif "clusters" not in cmp and cmp["n"] < min_n:
         warnings.append(
             f"only {cmp['n']} paired cases (fewer than {min_n}): too few to conclude; "
             "use 50-100 cases or more before deciding"
@@ -124,6 +143,8 @@ def suite_block(
     }
     if "mcnemar" in cmp:
         block["mcnemar"] = cmp["mcnemar"]
+    if "clusters" in cmp:
+        block["clusters"] = cmp["clusters"]
     block["warnings"] = warnings
     block["per_case"] = per_case
     return block

@@ -1,7 +1,8 @@
 """Paired statistics for base-vs-candidate scores (pure Python, deterministic).
 
 * :func:`paired_bootstrap_ci`: percentile bootstrap of the mean paired
-  difference, seeded, so the same scores always give the same interval.
+  difference, seeded, so the same scores always give the same interval;
+  optionally resampling whole groups (the shift suite's copies of one input).
 * :func:`mcnemar_exact`: exact two-sided McNemar test (a binomial test on the
   discordant pairs) for pass/fail scores.
 * :func:`verdict`: a direction only when the interval excludes zero.
@@ -47,11 +48,15 @@ def paired_bootstrap_ci(
     resamples: int = 2000,
     seed: int = 0,
     level: float = 0.95,
+    groups: Optional[Sequence[str]] = None,
 ) -> Optional[tuple[float, float]]:
     """Percentile bootstrap interval of mean(candidate - base) over paired cases.
 
     Cases are resampled as pairs, so what one case makes hard for both models
-    cancels out (the point of a paired design).
+    cancels out (the point of a paired design). With ``groups``, whole groups
+    are resampled instead (a cluster bootstrap): the shift suite's perturbed
+    copies of one input are not independent evidence, and resampling them one
+    by one would give an interval that looks far more certain than it is.
 
     Args:
         base: per-case scores of the base arm.
@@ -59,12 +64,15 @@ def paired_bootstrap_ci(
         resamples: bootstrap resamples.
         seed: seed of the resampling (deterministic output).
         level: coverage of the interval.
+        groups: per-case group labels (e.g. the original case id), same length.
 
     Returns:
         (low, high), or None when there are no pairs.
     """
     if len(base) != len(candidate):
         raise ValueError("paired scores must have the same length")
+    if groups is not None and len(groups) != len(base):
+        raise ValueError("groups must label every pair")
     diffs = [c - b for b, c in zip(base, candidate)]
     n = len(diffs)
     if n == 0:
@@ -73,8 +81,27 @@ def paired_bootstrap_ci(
         return (diffs[0], diffs[0])  # no spread: every resample has the same mean
     rng = random.Random(seed)
     pick = rng.randrange
-    means = sorted(sum(diffs[pick(n)] for _ in range(n)) / n for _ in range(resamples))
     alpha = (1 - level) / 2
+    if groups is None:
+        means = sorted(sum(diffs[pick(n)] for _ in range(n)) / n for _ in range(resamples))
+        return (_percentile(means, alpha), _percentile(means, 1 - alpha))
+    sums: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for g, d in zip(groups, diffs):
+        sums[g] = sums.get(g, 0.0) + d
+        counts[g] = counts.get(g, 0) + 1
+    keys = list(sums)
+    gs, gc = [sums[k] for k in keys], [counts[k] for k in keys]
+    k = len(keys)
+    means = []
+    for _ in range(resamples):
+        total = count = 0.0
+        for _ in range(k):
+            j = pick(k)
+            total += gs[j]
+            count += gc[j]
+        means.append(total / count)
+    means.sort()
     return (_percentile(means, alpha), _percentile(means, 1 - alpha))
 
 
