@@ -1,14 +1,18 @@
 """Throughput of the probe runner: N requests at concurrency C against a local server with fixed latency.
 
 Prints the wall time of the advisor runner (litellm underneath, with the
-sqlite cache writing every answer) against the limit ceil(N/C) x latency and
-against the official ``openai.AsyncOpenAI`` client doing the same work.
-Import time is measured and printed separately, not counted in the batches.
+sqlite cache writing every answer) against the limit ceil(N/C) x latency,
+against bare ``litellm.acompletion`` calls (so what the runner itself adds is
+visible) and against the official ``openai.AsyncOpenAI`` client doing the
+same work. Import time is measured and printed separately, not counted in the
+batches. The three are interleaved run by run; the best of ``--repeat`` is
+compared, as other processes on a shared machine only ever add time.
 
 The server runs in its own process (``tests/probe/server.py``) so it does not
 share this event loop. Nothing here touches the network beyond 127.0.0.1.
 
     python bench/probe_throughput.py [--n 200] [--concurrency 20] [--latency 0.2] [--repeat 3]
+                                     [--model openai/gpt-4o-mini] [--httpx]
 """
 
 from __future__ import annotations
@@ -61,6 +65,25 @@ async def run_advisor(api_base: str, n: int, c: int, tag: str, model: str = "ope
     return wall
 
 
+async def run_litellm(api_base: str, n: int, c: int, tag: str, model: str = "openai/base") -> float:
+    """Bare ``litellm.acompletion`` + semaphore + gather: what the runner adds on top is the difference."""
+    from advisor.core.probe.runner import _litellm
+
+    litellm = _litellm()
+    limit = asyncio.Semaphore(c)
+
+    async def one(i: int) -> str:
+        async with limit:
+            r = await litellm.acompletion(model=model, messages=messages(i, tag), api_base=api_base,
+                                          temperature=0, max_tokens=16, num_retries=0, max_retries=0, timeout=30)
+            return r.choices[0].message.content or ""
+
+    await one(-1)  # warm-up
+    t0 = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(n)))
+    return time.perf_counter() - t0
+
+
 async def run_openai(api_base: str, n: int, c: int, tag: str) -> float:
     from openai import AsyncOpenAI
 
@@ -108,20 +131,23 @@ def main() -> int:
 
         t_import_openai = time.perf_counter() - t0  # mostly already loaded by litellm
 
-        adv, oai = [], []
-        for r in range(a.repeat):
+        adv, bare, oai = [], [], []
+        for r in range(a.repeat):  # interleaved, so load from other processes hits all three alike
             adv.append(asyncio.run(run_advisor(api_base, a.n, a.concurrency, f"a{r}-{time.time()}", a.model)))
+            bare.append(asyncio.run(run_litellm(api_base, a.n, a.concurrency, f"l{r}-{time.time()}", a.model)))
             oai.append(asyncio.run(run_openai(api_base, a.n, a.concurrency, f"o{r}-{time.time()}")))
     finally:
         proc.terminate()
         proc.wait(10)
 
-    best_a, best_o = min(adv), min(oai)
+    best_a, best_l, best_o = min(adv), min(bare), min(oai)
     print(f"{a.n} requests, concurrency {a.concurrency}, server latency {a.latency * 1000:.0f} ms "
           f"(server in its own process), best of {a.repeat}")
     print(f"limit ceil(N/c) x latency        {limit:6.3f} s")
     print(f"advisor runner (litellm + cache) {best_a:6.3f} s   {best_a / limit:5.2f}x limit   "
           f"{best_a / best_o:5.2f}x openai   runs: {', '.join(f'{x:.3f}' for x in adv)}")
+    print(f"litellm.acompletion + semaphore  {best_l:6.3f} s   {best_l / limit:5.2f}x limit   "
+          f"{best_l / best_o:5.2f}x openai   runs: {', '.join(f'{x:.3f}' for x in bare)}")
     print(f"openai.AsyncOpenAI + semaphore   {best_o:6.3f} s   {best_o / limit:5.2f}x limit   "
           f"runs: {', '.join(f'{x:.3f}' for x in oai)}")
     print(f"import litellm (not counted)     {t_import_litellm:6.3f} s; then openai {t_import_openai:.3f} s")
