@@ -244,7 +244,11 @@ def run_plain(
         text = prompter.text("Save the decision record to (empty to skip)", default=default,
                              validate=lambda t: True).strip()
         record_out = Path(text).expanduser() if text else None
-    for path in write_outputs(interview, answers_out=answers_out, record_out=record_out, today=today):
+    try:
+        written = write_outputs(interview, answers_out=answers_out, record_out=record_out, today=today)
+    except OSError as e:  # a failed rename (full disk) comes through atomic_write as is
+        raise UserError(f"cannot write: {e.strerror or e}", file=str(e.filename or record_out or answers_out)) from None
+    for path in written:
         prompter.say(f"Wrote {path}")
     prompter.say(f"Session saved: {session.path}")
     return interview

@@ -267,6 +267,8 @@ class AdvisorApp(App[None]):
                 writer(path, interview, assessment)
             except UserError as e:
                 self.notify(str(e), title="Cannot write", severity="error", timeout=15)
+            except OSError as e:  # atomic_write passes a failed rename (full disk) through as is
+                self.notify(f"{path}: {e.strerror or e}", title="Cannot write", severity="error", timeout=15)
             else:
                 self.notify(f"Wrote {path}")
 
