@@ -220,10 +220,15 @@ def atomic_write(path: str | os.PathLike[str], text: str) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as e:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(e, OSError):
+            # full disk, quota, a directory in the way: the old file is intact
+            reason = e.strerror or type(e).__name__
+            raise UserError(f"cannot write: {reason} (the previous file, if any, is unchanged)",
+                            file=str(target)) from None
         raise
     return target
