@@ -22,7 +22,8 @@ Fault prefixes, ``<fault>+<behaviour>`` (e.g. ``429+base``), act on the first
 attempt of each distinct request, then the behaviour answers: ``429`` (with
 ``Retry-After: 0``), ``500``, ``garbage`` (a 200 whose body is not JSON),
 ``hang`` (sleeps ``hang_s``, past the client's timeout); ``down`` fails every
-attempt with 500.
+attempt with 500; ``keyecho`` fails every attempt with a 401 whose message
+repeats the API key it was sent (leak tests).
 """
 
 from __future__ import annotations
@@ -162,6 +163,10 @@ class ModelServer:
         fault, _, behaviour = model.rpartition("+")
         if fault == "down":
             return web.json_response({"error": {"message": "server down"}}, status=500)
+        if fault == "keyecho":  # a careless proxy that echoes the credential in its error
+            key = request.headers.get("Authorization", "").removeprefix("Bearer ")
+            return web.json_response({"error": {"message": f"Incorrect API key provided: {key}",
+                                                "type": "invalid_request_error"}}, status=401)
         if fault and attempt == 1:
             if fault == "429":
                 return web.json_response({"error": {"message": "slow down", "type": "rate_limit"}},

@@ -90,3 +90,20 @@ def test_json_md_text_outputs_and_fail_on_gate(make_config, srv, tmp_path):
     assert srv.server.total == sent
     _assert_no_secret(tmp_path, r.stdout, r.stderr, md.stdout, md.stderr, txt.stdout, txt.stderr)
     assert (ROOT / "tests" / "data" / "probe" / ".advisor-probe-cache.sqlite").exists() is False
+
+
+def test_a_key_echoed_in_a_provider_error_is_redacted_everywhere(make_config, srv, tmp_path):
+    path = make_config(base="base", candidate="keyecho+tuned", suites="[task]")
+    outs = []
+    for fmt in ("json", "md", "text"):
+        r = _cli("--config", str(path), "--format", fmt, "-o", f"out.{fmt}", cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        outs += [r.stdout, r.stderr]
+    report = json.loads((tmp_path / "out.json").read_text())
+    task = report["suites"][0]
+    assert task["candidate"]["errors"] == N_TASK  # a 401 is not retried and not scored as 0
+    # a 401 is not retried; errors are not cached, so each of the three runs asked once per case
+    assert srv.server.requests["keyecho+tuned"] == 3 * N_TASK
+    first = task["per_case"][0]["errors"]["candidate"]
+    assert "Incorrect API key provided: [redacted]" in first, first
+    _assert_no_secret(tmp_path, *outs)
