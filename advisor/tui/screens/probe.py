@@ -151,7 +151,7 @@ class ProbeScreen(Screen[None]):
     ProbeScreen #probe-form Label { width: 8; padding: 1 1 0 0; }
     ProbeScreen #probe-config { width: 1fr; }
     ProbeScreen #probe-suites { height: 7; border: round $panel; }
-    ProbeScreen #probe-bar { width: 1fr; padding: 1 1 0 1; }
+    ProbeScreen #probe-bar { width: 1fr; height: 3; padding: 1 1 0 2; }
     ProbeScreen #probe-status { height: auto; padding: 0 1; color: $text-muted; }
     ProbeScreen #probe-status.-error { color: $error; }
     ProbeScreen #probe-status.-warning { color: $warning; }
