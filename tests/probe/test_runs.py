@@ -243,3 +243,26 @@ def test_small_n_warning_in_the_record():
     sec = record_section(report)
     assert "only 12 paired cases" in sec and "| task (your eval set) | 12 |" in sec
     assert evidence_facts({})["evidence.task_verdict"] is None
+
+
+async def test_request_starts_are_paced_by_cpu_per_call(tmp_path):
+    """A burst of free slots leaves as a spaced sequence, not as one burst (see Runner._pace)."""
+    import time
+
+    from advisor.core.probe.cache import ResponseCache
+    from advisor.core.probe.runner import _FIRST_GAP_S, Runner
+
+    runner = Runner(ResponseCache(tmp_path / "c.sqlite"))
+    await runner._pace()  # not sending yet: no wait
+    runner._cpu0 = time.thread_time()
+    t0 = time.monotonic()
+    for _ in range(6):
+        await runner._pace()
+    assert time.monotonic() - t0 >= 5 * _FIRST_GAP_S * 0.9  # the first goes at once, then one gap each
+    runner._finished = 1000  # measured: a tiny CPU cost per call means almost no spacing
+    t0 = time.monotonic()
+    runner._next_start = 0.0
+    for _ in range(6):
+        await runner._pace()
+    assert time.monotonic() - t0 < 0.05
+    runner.cache.close()

@@ -8,6 +8,9 @@
 * every finished call is committed to the sqlite cache at once, so Ctrl-C or
   a crash loses nothing already paid for, and a re-run sends only the rest;
 * a USD budget stops new requests once reached (calls in flight still land);
+* request starts are paced by the client's own CPU cost per request (see
+  :meth:`Runner._pace`), so a burst of slots freed together does not turn
+  into a burst of requests that all wait on one busy event loop;
 * progress goes through the :class:`Progress` protocol.
 
 litellm is imported inside :func:`_litellm`, when the first request is about to
@@ -115,6 +118,7 @@ def redact(text: str) -> str:
 
 _LITELLM: Any = None
 _TIMEOUT: Any = getattr(asyncio, "timeout", None)
+_FIRST_GAP_S = 0.003  # request spacing before the first measurements (see Runner._pace)
 
 
 def _litellm() -> Any:
@@ -238,6 +242,10 @@ class Runner:
             bind(self.totals)
         self._limit: Optional[asyncio.Semaphore] = None
         self._rng = random.Random()  # jitter needs no reproducibility
+        # Pacing state (see _pace): CPU seconds and calls finished since sending began.
+        self._cpu0: Optional[float] = None
+        self._finished = 0
+        self._next_start = 0.0
 
     def make_call(self, model: str, messages: Messages, settings: dict[str, Any]) -> Call:
         """A :class:`Call` with its cache key."""
@@ -270,6 +278,8 @@ class Runner:
         if todo:
             self._limit = asyncio.Semaphore(self.concurrency)
             litellm = _litellm()
+            if self._cpu0 is None:
+                self._cpu0 = time.thread_time()
 
             async def one(call: Call) -> None:
                 res = await self._send(call, litellm)
@@ -295,6 +305,7 @@ class Runner:
         for attempt in range(self.max_retries + 1):
             delay: Optional[float] = None
             async with self._limit:
+                await self._pace()
                 # Checked once a slot is free, so spending by the calls ahead is counted.
                 if self._over_budget():
                     self.totals.budget_reached = True
@@ -324,6 +335,7 @@ class Runner:
                 except asyncio.CancelledError:
                     raise
                 except Exception as e:  # noqa: BLE001 - every failure becomes a result or a retry
+                    self._finished += 1
                     last = _short(e)
                     if not _retryable(e, litellm) or attempt == self.max_retries:
                         self.totals.errors += 1
@@ -335,6 +347,7 @@ class Runner:
                     if ra is not None and 0 <= ra <= 60:
                         delay = max(ra, 0.0)
                 else:
+                    self._finished += 1
                     self.cache.put(call.key, call.model, CachedResponse(
                         result.content or "", result.prompt_tokens, result.completion_tokens, result.cost_usd))
                     self._count_usage(result)
@@ -343,6 +356,35 @@ class Runner:
             await asyncio.sleep(delay or 0)
         self.totals.errors += 1  # pragma: no cover - the loop always returns
         return CallResult(error=last)
+
+    async def _pace(self) -> None:
+        """Space request starts by the CPU one request costs this process.
+
+        litellm spends a few milliseconds of CPU on each request (building it,
+        then parsing, pricing and logging the answer), all on this one event
+        loop. When many slots free up at once, as when a server answers a
+        whole wave together, starting every next request at once interleaves
+        their preparation, so all of them leave at the end of the burst and
+        the waves stay locked together: every wave then pays the whole burst's
+        CPU on top of the server's latency. Starting them one CPU-cost apart
+        sends the first at once, spreads the wave out, and the CPU work then
+        overlaps the waiting instead of adding to it. The spacing is the event
+        loop thread's CPU time per finished call so far (litellm's helper
+        threads excluded: they are not what the requests queue behind), so it
+        never asks for more than the loop could do anyway; it is capped at
+        20 ms, and 3 ms until a few calls have finished.
+        """
+        if self._cpu0 is None:
+            return
+        if self._finished < 4:
+            gap = _FIRST_GAP_S  # until there is a measurement: litellm's usual cost here
+        else:
+            gap = min(0.02, max(0.0, (time.thread_time() - self._cpu0) / self._finished))
+        now = time.monotonic()
+        start = max(now, self._next_start)
+        self._next_start = start + gap
+        if start > now:
+            await asyncio.sleep(start - now)
 
     def _parse(self, resp: Any, call: Call, litellm: Any) -> CallResult:
         try:
