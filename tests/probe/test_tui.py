@@ -120,6 +120,9 @@ async def test_missing_default_config_says_how_to_get_one(tmp_path, monkeypatch)
         await pilot.pause()
         assert "file not found" in screen.status_text or "probe.yaml" in screen.status_text
         assert screen.query_one("#probe-status").has_class("-error")
+        await pilot.press("ctrl+c")  # no run to cancel: the key keeps its usual meaning, nothing breaks
+        await pilot.pause()
+        assert pilot.app.screen is screen and not screen.running
 
 
 async def test_an_unreachable_server_ends_in_errors_on_screen(tmp_path):
