@@ -53,7 +53,7 @@ def _rules(option):
 
 
 def test_general_regression_becomes_forgetting_in_triage_and_a_blocker_in_the_record(make_config, tmp_path):
-    probe = _probe(make_config, tmp_path, base="base", candidate="forgetful", suites="[task, general]")
+    probe = _probe(make_config, tmp_path, base="base", candidate="forgetful", suites="[general]")
 
     t = _advisor("triage", "--probe", str(probe), "--format", "json", cwd=tmp_path)
     assert t.returncode == 0, t.stderr
@@ -69,7 +69,7 @@ def test_general_regression_becomes_forgetting_in_triage_and_a_blocker_in_the_re
     decision = _decide_json(tmp_path, "--evidence", str(probe))
     assert "capability_regression" in {b["id"] for b in decision["blockers"]}
     assert "evidence_general_regression" in _rules(_option(decision, "fine_tune"))
-    assert decision["evidence"]["suites"][1]["id"] == "general"  # the probe JSON rides along
+    assert decision["evidence"]["suites"][0]["id"] == "general"  # the probe JSON rides along
     assert "capability_regression" not in {b["id"] for b in _decide_json(tmp_path)["blockers"]}
 
 
@@ -88,7 +88,8 @@ def test_knowledge_gain_strengthens_retrieval(make_config, tmp_path):
 
 
 def test_task_gain_with_a_large_shift_drop_flags_overfitting(make_config, tmp_path):
-    probe = _probe(make_config, tmp_path, base="base", candidate="brittle", suites="[task, shift]")
+    probe = _probe(make_config, tmp_path, base="base", candidate="brittle", suites="[task, shift]",
+                   extra="shift: {perturbations: [typos, case]}\n")  # two copies per input keep it quick
     data = json.loads(probe.read_text())
     task = next(s for s in data["suites"] if s["id"] == "task")
     shift = next(s for s in data["suites"] if s["id"] == "shift")
