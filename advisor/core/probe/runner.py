@@ -305,12 +305,12 @@ class Runner:
         for attempt in range(self.max_retries + 1):
             delay: Optional[float] = None
             async with self._limit:
-                await self._pace()
                 # Checked once a slot is free, so spending by the calls ahead is counted.
                 if self._over_budget():
                     self.totals.budget_reached = True
                     self.totals.errors += 1
                     return CallResult(error=f"not sent: budget of {self.budget_usd} USD reached")
+                await self._pace()
                 if attempt == 0:
                     self.totals.requests_sent += 1
                 self.totals.attempts += 1
