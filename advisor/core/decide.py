@@ -27,6 +27,7 @@ EVIDENCE_KEYS: tuple[str, ...] = (
     "evidence.general_verdict",
     "evidence.shift_drop_base",
     "evidence.shift_drop_candidate",
+    "evidence.shift_drop_excess",
     "evidence.knowledge_context_gain",
     "evidence.knowledge_verdict",
     "evidence.format_verdict",

@@ -82,6 +82,7 @@ async def test_shift_exposes_the_brittle_candidate(make_config):
     facts = evidence_facts(report)
     assert facts["evidence.shift_drop_candidate"] == s["drop"]["candidate"]
     assert facts["evidence.shift_drop_base"] == 0.0
+    assert facts["evidence.shift_drop_excess"] == pytest.approx(s["drop"]["candidate"] - s["drop"]["base"], abs=1e-6)
     assert "overfitting" in record_section(report)
 
 
@@ -228,7 +229,8 @@ async def test_renderers_work_from_json_alone(make_config):
     facts = evidence_facts(data)
     assert set(facts) == {
         "evidence.task_delta", "evidence.task_verdict", "evidence.general_verdict", "evidence.shift_drop_base",
-        "evidence.shift_drop_candidate", "evidence.knowledge_context_gain", "evidence.knowledge_verdict",
+        "evidence.shift_drop_candidate", "evidence.shift_drop_excess", "evidence.knowledge_context_gain",
+        "evidence.knowledge_verdict",
         "evidence.format_verdict",
     }
     assert facts["evidence.task_delta"] == pytest.approx(1 - BASE_TASK_MEAN, abs=1e-4)

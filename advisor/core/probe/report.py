@@ -187,7 +187,9 @@ def evidence_facts(probe_json: dict[str, Any]) -> dict[str, Any]:
     Returns:
         Exactly the keys ``evidence.task_delta``, ``evidence.task_verdict``,
         ``evidence.general_verdict``, ``evidence.shift_drop_base``,
-        ``evidence.shift_drop_candidate``, ``evidence.knowledge_context_gain``,
+        ``evidence.shift_drop_candidate``, ``evidence.shift_drop_excess`` (the
+        candidate's drop minus the base's: brittleness beyond what the shifted
+        inputs cost any model), ``evidence.knowledge_context_gain``,
         ``evidence.knowledge_verdict`` and ``evidence.format_verdict``; a value
         is None when its suite did not run (or had nothing to compare).
         ``knowledge_verdict`` is about the base model *with context versus
@@ -203,6 +205,8 @@ def evidence_facts(probe_json: dict[str, Any]) -> dict[str, Any]:
         "evidence.general_verdict": (general or {}).get("verdict") if general else None,
         "evidence.shift_drop_base": _num(drop.get("base")),
         "evidence.shift_drop_candidate": _num(drop.get("candidate")),
+        "evidence.shift_drop_excess": (None if _num(drop.get("candidate")) is None or _num(drop.get("base")) is None
+                                       else round(_num(drop.get("candidate")) - _num(drop.get("base")), 6)),
         "evidence.knowledge_context_gain": _num(gain.get("delta")),
         "evidence.knowledge_verdict": gain.get("verdict") if know else None,
         "evidence.format_verdict": (fmt or {}).get("verdict") if fmt else None,

@@ -50,8 +50,9 @@ def probe_findings(data: dict, path: str, th: Thresholds) -> tuple[list[Finding]
 
     * ``general`` with verdict ``regression`` -> ``general_capability_regression`` (error).
     * ``task`` improving while ``shift`` drops by ``th.shift_drop`` or more (or
-      regresses) -> ``shift_regression`` (warning): good on inputs like the
-      eval set, worse on perturbed ones.
+      regresses), or while the candidate loses ``th.shift_drop`` more of its own
+      task score under shift than the base loses -> ``shift_regression``
+      (warning): good on inputs like the eval set, brittle on perturbed ones.
     * ``task`` with verdict ``regression`` -> ``task_regression`` (error).
 
     Returns:
@@ -75,10 +76,20 @@ def probe_findings(data: dict, path: str, th: Thresholds) -> tuple[list[Finding]
                            evidence={k: task.get(k) for k in ("delta", "ci95", "n", "verdict")}))
     if task is not None and shift is not None and task.get("verdict") == "improvement":
         d = shift.get("delta")
-        if shift.get("verdict") == "regression" or (isinstance(d, (int, float)) and d <= -th.shift_drop):
+        drop = shift.get("drop") or {}
+        db, dc = drop.get("base"), drop.get("candidate")
+        # How much more of its own task score the candidate loses under shift than the base does.
+        # A candidate can still match the base on shifted inputs yet lose far more than it gained.
+        excess = dc - db if all(isinstance(x, (int, float)) for x in (db, dc)) else None
+        worse = shift.get("verdict") == "regression" or (isinstance(d, (int, float)) and d <= -th.shift_drop)
+        brittle = excess is not None and excess >= th.shift_drop
+        if worse or brittle:
+            what = (f"worse on perturbed copies of it ({_d(shift)})" if worse else
+                    f"it loses {dc:.3f} of its score on perturbed copies where the base loses {db:.3f}")
             out.append(Finding(id="shift_regression", severity="warning", where=f"{path} suite shift",
-                               detail=f"Better on the eval set ({_d(task)}) but worse on perturbed copies of it "
-                                      f"({_d(shift)}): the gain does not survive rephrasing.",
+                               detail=f"Better on the eval set ({_d(task)}) but {what}: "
+                                      "the gain does not survive rephrasing.",
                                evidence={"task_delta": task.get("delta"), "shift_delta": d,
-                                         "shift_verdict": shift.get("verdict")}))
+                                         "shift_verdict": shift.get("verdict"),
+                                         "drop_base": db, "drop_candidate": dc}))
     return out, given
