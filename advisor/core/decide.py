@@ -251,6 +251,32 @@ def _flip_text(kb: KnowledgeBase, base: _Core, alt: _Core) -> tuple[tuple[str, s
     return primary, verdict, " and ".join(parts)
 
 
+def verdict_reason(a: "Assessment") -> str:
+    """Why the fine-tuning verdict is what it is, in one clause (no final full stop).
+
+    The record, the result screen and the leaning panel all say it this way.
+    """
+    if a.verdict == "ready":
+        return "fine-tuning is the right lever and its preconditions hold"
+    if a.verdict == "not_recommended":
+        return "another lever fits the failure better"
+    if a.primary != "fine_tune":
+        return ("fine-tuning ties with the chosen lever on these answers; the cheaper lever goes first, "
+                "and fine-tuning waits for the open questions and a measured comparison")
+    if a.blockers:
+        return "fine-tuning may fit, but the blockers must be cleared first"
+    return "fine-tuning may fit, but readiness checks are still unanswered"
+
+
+def verdict_short(a: "Assessment") -> str:
+    """The verdict in a few words, for narrow panels."""
+    if a.verdict == "not_yet":
+        if a.primary != "fine_tune":
+            return "not yet (tied)"
+        return "not yet (blockers)" if a.blockers else "not yet (unchecked)"
+    return {"ready": "ready", "not_recommended": "not the lever for this"}[a.verdict]
+
+
 def decide(
     answers: Answers,
     kb: KnowledgeBase,

@@ -16,15 +16,10 @@ from typing import Any, Optional
 import yaml
 
 from advisor.core.answers import Answers
-from advisor.core.decide import Assessment
+from advisor.core.decide import Assessment, verdict_reason
 from advisor.core.io import atomic_write
 from advisor.core.knowledge import KnowledgeBase
 
-_VERDICT_WORDS = {
-    "ready": "fine-tuning is the right lever and its preconditions hold",
-    "not_yet": "fine-tuning may fit, but blockers must be cleared first",
-    "not_recommended": "another lever fits the failure better",
-}
 
 
 def _fmt_value(v: Any) -> str:
@@ -148,11 +143,7 @@ def render_markdown(
         reason_text = "no rule argued more strongly for another option, and it is the cheapest lever to try"
     w(f'Chosen option: "{primary.name}", because {reason_text[0].lower() + reason_text[1:]}.')
     w("")
-    why = _VERDICT_WORDS[a.verdict]
-    if a.verdict == "not_yet" and a.primary != "fine_tune":
-        why = ("fine-tuning ties with the chosen lever on these answers; the cheaper lever goes first, "
-               "and fine-tuning waits for the open questions and a measured comparison")
-    w(f"* Fine-tuning verdict: **{a.verdict.replace('_', ' ')}** (`{a.verdict}`): {why}.")
+    w(f"* Fine-tuning verdict: **{a.verdict.replace('_', ' ')}** (`{a.verdict}`): {verdict_reason(a)}.")
     if a.fine_tune_method:
         w(f"* Fine-tuning method: **{a.fine_tune_method}**" + (
             f" ({'; '.join(r.title for r in a.method_reasons[:2])})." if a.method_reasons else "."))

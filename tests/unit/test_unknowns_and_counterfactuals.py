@@ -132,3 +132,18 @@ def test_not_recommended_means_fine_tuning_scores_strictly_lower(kb, scenario):
         assert scores["fine_tune"] < scores[a.primary]
     else:
         assert scores["fine_tune"] == max(scores.values())
+
+
+@pytest.mark.parametrize("scenario", sorted(p.name for p in (DATA / "good").glob("*.yaml")) + ["<nothing known>"])
+def test_the_verdict_reason_matches_the_scores_and_blockers(kb, scenario):
+    from advisor.core.decide import verdict_reason, verdict_short
+
+    answers = Answers() if scenario == "<nothing known>" else load_answers(str(DATA / "good" / scenario))
+    a = decide(answers, kb)
+    scores = {o.id: o.score for o in a.options}
+    reason, short = verdict_reason(a), verdict_short(a)
+    tied_out = a.primary != "fine_tune" and scores["fine_tune"] == scores[a.primary]
+    assert ("ties" in reason) is tied_out and ("tied" in short) is tied_out
+    if a.verdict == "not_yet" and not tied_out:
+        assert ("blockers" in reason) is bool(a.blockers)
+    assert a.verdict.replace("_", " ") in short or (a.verdict == "not_recommended" and "not the lever" in short)

@@ -21,17 +21,12 @@ from textual.widget import Widget
 from textual.widgets import Collapsible, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from advisor.core.decide import Assessment, decide
+from advisor.core.decide import Assessment, decide, verdict_reason
 from advisor.core.knowledge import KnowledgeBase
 from advisor.tui.flow import Interview, format_value
 from advisor.tui.screens.dialogs import EditAnswerScreen, Edited, ExportScreen
 from advisor.tui.session import Session
 
-VERDICT_WORDS = {
-    "ready": "Fine-tuning is the right lever and its preconditions hold.",
-    "not_yet": "Fine-tuning may fit, but clear the blockers below first.",
-    "not_recommended": "Fine-tuning is not recommended: another lever fits the failure better.",
-}
 
 
 def verdict_text(a: Assessment, kb: KnowledgeBase) -> Text:
@@ -41,7 +36,8 @@ def verdict_text(a: Assessment, kb: KnowledgeBase) -> Text:
     t.append("Recommendation: ", style="bold")
     t.append(primary.name, style="bold reverse")
     t.append("\n")
-    t.append(VERDICT_WORDS[a.verdict])
+    reason = verdict_reason(a)
+    t.append(reason[0].upper() + reason[1:] + ".")
     t.append(f"  (verdict: {a.verdict})", style="dim")
     if a.fine_tune_method:
         t.append(f"\nFine-tuning method: {a.fine_tune_method}")

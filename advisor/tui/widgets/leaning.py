@@ -14,13 +14,8 @@ from rich.console import Group
 from rich.text import Text
 from textual.widgets import Static
 
-from advisor.core.decide import Assessment, Reason
+from advisor.core.decide import Assessment, Reason, verdict_short
 
-VERDICT_SHORT = {
-    "ready": "ready",
-    "not_yet": "not yet (clear the blockers)",
-    "not_recommended": "not the lever for this",
-}
 
 
 def _line(*parts: str | tuple[str, str]) -> Text:
@@ -70,7 +65,7 @@ class LeaningPanel(Static):
                 parts.append(_line("   ", (f"{r.weight:+g}", "green" if r.weight > 0 else "red"), " ",
                                    (r.title, "dim")))
         parts.append(Text(""))
-        parts.append(_line(("Fine-tuning: ", "bold"), VERDICT_SHORT[assessment.verdict]))
+        parts.append(_line(("Fine-tuning: ", "bold"), verdict_short(assessment)))
         if assessment.blockers:
             parts.append(_line((f"Blockers ({len(assessment.blockers)})", "bold red")))
             for b in assessment.blockers:
