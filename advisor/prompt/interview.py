@@ -149,7 +149,7 @@ def run_interview(interview: Interview, prompter: Prompter, *,
 
 def summary(interview: Interview) -> str:
     """A few lines on the result, for the terminal."""
-    from advisor.core.decide import decide
+    from advisor.core.decide import decide, verdict_reason
 
     a = decide(interview.effective_answers(), interview.kb)
     kb = interview.kb
@@ -157,7 +157,7 @@ def summary(interview: Interview) -> str:
         "",
         f"Recommendation: {kb.option(a.primary).name}",
         f"Fine-tuning verdict: {a.verdict.replace('_', ' ')}"
-        + (f" (method: {a.fine_tune_method})" if a.fine_tune_method else ""),
+        + (f" (method: {a.fine_tune_method})" if a.fine_tune_method else "") + f": {verdict_reason(a)}.",
         f"Confidence: {a.confidence_label} ({a.confidence:.2f}); {len(a.unknowns)} open question(s)",
         "Ranking: " + ", ".join(f"{o.name} {o.score:+g}" for o in a.options[:4]),
     ]

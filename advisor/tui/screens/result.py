@@ -112,7 +112,8 @@ class ResultScreen(Screen[Optional[str]]):
                                    title=f"{i + 1}. {o.name}   score {o.score:+g}",
                                    collapsed=i != 0, id=f"option-{o.id}"))
 
-        out.append(Static(f"Blockers to clear before fine-tuning ({len(a.blockers)})", classes="section-title"))
+        counts = f"{len(a.blockers)}" + (f", {len(a.unverified)} not checked yet" if a.unverified else "")
+        out.append(Static(f"Blockers to clear before fine-tuning ({counts})", classes="section-title"))
         blockers = Text()
         for b in a.blockers:
             blockers.append("✗ ", style="bold red")
