@@ -141,6 +141,28 @@ class RichProgress:
         self._bar.stop()
 
 
+def models_that_never_answered(report: dict) -> dict[str, str]:
+    """Arms (base, candidate, ...) for which every case of every suite ended in an error.
+
+    Returns:
+        arm -> its first error message; empty when each arm answered at least once.
+    """
+    seen: dict[str, int] = {}
+    failed: dict[str, int] = {}
+    first: dict[str, str] = {}
+    for suite in report.get("suites") or []:
+        for row in suite.get("per_case") or []:
+            errors = row.get("errors") or {}
+            for arm in dict.fromkeys(("base", "candidate", *errors)):
+                if arm not in row and arm not in errors:
+                    continue
+                seen[arm] = seen.get(arm, 0) + 1
+                if errors.get(arm):
+                    failed[arm] = failed.get(arm, 0) + 1
+                    first.setdefault(arm, str(errors[arm]))
+    return {arm: first[arm] for arm in seen if failed.get(arm, 0) == seen[arm]}
+
+
 def run(args: argparse.Namespace) -> int:
     import asyncio
     import json
@@ -199,6 +221,15 @@ def run(args: argparse.Namespace) -> int:
     if report.get("cost_note"):
         print(f"advisor: note: {report['cost_note']}", file=sys.stderr)
 
+    dead = models_that_never_answered(report)
+    if dead:
+        arm, why = next(iter(dead.items()))
+        raise UserError(
+            f"every request to the {' and '.join(dead)} model failed, so there is nothing to compare; "
+            f"first error ({arm}): {why.rstrip('.')}. Check the model names, api_base and the provider's API key in the "
+            "environment, then run again (answers that did arrive are cached).",
+            file=args.config,
+        )
     failed = []
     if "regression" in args.fail_on:
         reg = [s["id"] for s in report["suites"] if s.get("verdict") == "regression"]

@@ -97,7 +97,9 @@ def test_a_key_echoed_in_a_provider_error_is_redacted_everywhere(make_config, sr
 
     path = make_config(base="base", candidate="keyecho+tuned", suites="[task]")
     r = _cli("--config", str(path), "--format", "json", "-o", "out.json", cwd=tmp_path)
-    assert r.returncode == 0, r.stderr
+    # every candidate call was refused: exit 2 with the (redacted) reason, the report still written
+    assert r.returncode == 2, r.stderr
+    assert "Incorrect API key provided: [redacted]" in r.stderr
     report = json.loads((tmp_path / "out.json").read_text())
     task = report["suites"][0]
     assert task["candidate"]["errors"] == N_TASK  # a 401 is not retried and not scored as 0
@@ -107,3 +109,28 @@ def test_a_key_echoed_in_a_provider_error_is_redacted_everywhere(make_config, sr
     # the md and text renderings read only the JSON, and print each case's error
     (tmp_path / "out.md").write_text(render_markdown(report))
     _assert_no_secret(tmp_path, r.stdout, r.stderr, render_text(report))
+
+
+def test_a_model_that_never_answers_is_an_error_not_a_verdict(make_config, srv, tmp_path):
+    path = make_config(base="base", candidate="down+tuned", suites="[task]")
+    r = _cli("--config", str(path), "--format", "json", "-o", "out.json", cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr
+    assert "every request to the candidate model failed" in r.stderr and "server down" in r.stderr
+    assert "base" not in r.stderr.split("every request to the")[1].split("model failed")[0]
+    # the report is still written, with every candidate case marked as an error
+    report = json.loads((tmp_path / "out.json").read_text())
+    rows = report["suites"][0]["per_case"]
+    assert len(rows) == N_TASK and all(row["errors"].get("candidate") for row in rows)
+
+
+def test_a_missing_api_key_fails_at_once_without_retries(make_config, srv, tmp_path):
+    path = make_config(base="base", candidate="tuned", suites="[task]")
+    env = {k: v for k, v in _env().items() if k != "OPENAI_API_KEY"}
+    r = subprocess.run([sys.executable, "-m", "advisor", "probe", "--config", str(path), "--format", "json",
+                        "-o", "out.json"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2, r.stderr
+    assert "Missing credentials" in r.stderr and "API key in the" in r.stderr
+    run = json.loads((tmp_path / "out.json").read_text())["run"]
+    assert run["retries"] == 0 and run["errors"] == 2 * N_TASK  # a retry cannot conjure a key
+    assert srv.server.total == 0

@@ -169,7 +169,14 @@ def _retry_after(e: BaseException) -> Optional[float]:
         return None  # an HTTP date: fall back to our own backoff
 
 
+#: Failures that a retry cannot fix: the client is missing its key or the key is refused.
+#: (litellm reports a missing key as a 500 InternalServerError, so the code alone misleads.)
+_CONFIG_ERRORS = ("Missing credentials", "api_key client option must be set", "AuthenticationError")
+
+
 def _retryable(e: BaseException, litellm: Any) -> bool:
+    if any(marker in f"{type(e).__name__}: {e}" for marker in _CONFIG_ERRORS):
+        return False
     if isinstance(e, (asyncio.TimeoutError, TimeoutError, ConnectionError)):
         return True
     code = _status(e)
