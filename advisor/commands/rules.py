@@ -30,6 +30,11 @@ def run(args: argparse.Namespace) -> int:
             f"{len(kb.questions)} questions, {len(kb.sources)} sources (knowledge {kb.version})"
         )
         return 0
+    families = sorted({r.family for r in kb.rules})
+    if args.family and args.family not in families:
+        from advisor.errors import UserError
+
+        raise UserError(f"--family: no rule family {args.family!r}; expected one of: {', '.join(families)}")
     rules = [r for r in kb.rules if not args.family or r.family == args.family]
     width = max((len(r.id) for r in rules), default=10)
     for r in rules:

@@ -165,3 +165,16 @@ def test_text_summary_shows_the_nearest_counterfactuals_and_counts_the_rest(cli)
     shown = [line for line in r.stdout.splitlines() if line.startswith("  If the answer to")]
     assert shown == [f"  {c.text}" for c in a.counterfactuals[:6]]
     assert f"... and {len(a.counterfactuals) - 6} more" in r.stdout
+
+
+def test_rules_list_by_family_and_an_unknown_family(cli):
+    from advisor.core.knowledge import load_knowledge
+
+    kb = load_knowledge()
+    want = sorted(r.id for r in kb.rules if r.family == "protocol")
+    r = cli("rules", "list", "--family", "protocol")
+    assert r.returncode == 0, r.stderr
+    listed = sorted(line.split()[0] for line in r.stdout.splitlines() if line and not line.startswith(" "))
+    assert listed == want and want
+    bad = cli("rules", "list", "--family", "nope")
+    assert bad.returncode == 2 and "no rule family 'nope'" in bad.stderr and "protocol" in bad.stderr
