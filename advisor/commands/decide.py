@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
 
     from advisor.core.answers import load_answers
     from advisor.core.decide import decide
-    from advisor.core.io import atomic_write
+    from advisor.commands import emit
     from advisor.core.knowledge import load_knowledge
     from advisor.core.record import render_json, render_markdown
     from advisor.errors import GateFailed, UserError
@@ -106,11 +106,7 @@ def run(args: argparse.Namespace) -> int:
         text = render_markdown(assessment, kb, date=date, triage=triage, evidence=evidence)
     else:
         text = summary_text(assessment)
-    if args.output:
-        atomic_write(args.output, text)
-        print(f"advisor: wrote {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    emit(text, args.output)
 
     failed = []
     if "not_recommended" in args.fail_on and assessment.verdict == "not_recommended":

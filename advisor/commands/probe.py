@@ -168,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from advisor.core.io import atomic_write
+    from advisor.commands import emit
     from advisor.core.probe import render_markdown, render_text
     from advisor.core.probe.config import SUITES, load_config
     from advisor.core.probe.engine import run_probe
@@ -210,12 +210,7 @@ def run(args: argparse.Namespace) -> int:
         text = render_markdown(report)
     else:
         text = render_text(report)
-    if args.output:
-        atomic_write(args.output, text)
-        print(f"advisor: wrote {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    emit(text, args.output)
     for w in report.get("warnings") or []:
         print(f"advisor: warning: {w}", file=sys.stderr)
     if report.get("cost_note"):

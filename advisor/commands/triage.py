@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     import json
     import sys
 
-    from advisor.core.io import atomic_write
+    from advisor.commands import emit
     from advisor.core.triage import render_markdown, run_triage
     from advisor.errors import UserError
 
@@ -69,23 +69,15 @@ def run(args: argparse.Namespace) -> int:
         text = render_markdown(data)
     else:
         text = None
-    if text is not None:
-        if args.output:
-            atomic_write(args.output, text)
-            print(f"wrote {args.output}", file=sys.stderr)
-        else:
-            sys.stdout.write(text)
+    if text is not None or args.output:
+        emit(text if text is not None else render_text(data, width=110, color=False), args.output)
         return 0
-    if args.output:
-        atomic_write(args.output, render_text(data, width=110, color=False))
-        print(f"wrote {args.output}", file=sys.stderr)
-    else:
-        from rich.console import Console
+    from rich.console import Console
 
-        console = Console()
-        if not console.is_terminal:
-            console = Console(width=120)  # piped: rich's default 80 columns squeezes the tables
-        print_report(data, console)
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=120)  # piped: rich's default 80 columns squeezes the tables
+    print_report(data, console)
     return 0
 
 
