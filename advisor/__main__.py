@@ -1,7 +1,5 @@
 """Allow ``python -m advisor``."""
 
-import sys
+from advisor.cli import entry
 
-from advisor.cli import main
-
-sys.exit(main())
+entry()
