@@ -31,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 #: What ``--triage`` and ``--evidence`` files must hold (CONTRACT sections 3 and 4):
-#: top-level key -> the list whose items must be objects with an ``id``.
+#: report kind -> (the command that writes it, top-level lists whose items are objects with an ``id``).
 _REPORT_SHAPES = {
     "triage": ("advisor triage --format json", ("causes", "findings")),
     "probe": ("advisor probe --format json", ("suites",)),

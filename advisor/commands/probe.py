@@ -141,28 +141,6 @@ class RichProgress:
         self._bar.stop()
 
 
-def models_that_never_answered(report: dict) -> dict[str, str]:
-    """Arms (base, candidate, ...) for which every case of every suite ended in an error.
-
-    Returns:
-        arm -> its first error message; empty when each arm answered at least once.
-    """
-    seen: dict[str, int] = {}
-    failed: dict[str, int] = {}
-    first: dict[str, str] = {}
-    for suite in report.get("suites") or []:
-        for row in suite.get("per_case") or []:
-            errors = row.get("errors") or {}
-            for arm in dict.fromkeys(("base", "candidate", *errors)):
-                if arm not in row and arm not in errors:
-                    continue
-                seen[arm] = seen.get(arm, 0) + 1
-                if errors.get(arm):
-                    failed[arm] = failed.get(arm, 0) + 1
-                    first.setdefault(arm, str(errors[arm]))
-    return {arm: first[arm] for arm in seen if failed.get(arm, 0) == seen[arm]}
-
-
 def run(args: argparse.Namespace) -> int:
     import asyncio
     import json
@@ -170,6 +148,7 @@ def run(args: argparse.Namespace) -> int:
 
     from advisor.commands import emit
     from advisor.core.probe import render_markdown, render_text
+    from advisor.core.probe.report import models_that_never_answered
     from advisor.core.probe.config import SUITES, load_config
     from advisor.core.probe.engine import run_probe
     from advisor.errors import GateFailed, UserError

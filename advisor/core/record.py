@@ -21,7 +21,6 @@ from advisor.core.io import atomic_write
 from advisor.core.knowledge import KnowledgeBase
 
 
-
 def _fmt_value(v: Any) -> str:
     if isinstance(v, bool):
         return "yes" if v else "no"

@@ -199,14 +199,15 @@ def evidence_facts(probe_json: dict[str, Any]) -> dict[str, Any]:
     know, fmt = _suite(probe_json, "knowledge"), _suite(probe_json, "format")
     drop = (shift or {}).get("drop") or {}
     gain = ((know or {}).get("context_gain") or {}).get("base") or {}
+    drop_base, drop_cand = _num(drop.get("base")), _num(drop.get("candidate"))
     return {
         "evidence.task_delta": _num((task or {}).get("delta")),
         "evidence.task_verdict": (task or {}).get("verdict") if task else None,
         "evidence.general_verdict": (general or {}).get("verdict") if general else None,
-        "evidence.shift_drop_base": _num(drop.get("base")),
-        "evidence.shift_drop_candidate": _num(drop.get("candidate")),
-        "evidence.shift_drop_excess": (None if _num(drop.get("candidate")) is None or _num(drop.get("base")) is None
-                                       else round(_num(drop.get("candidate")) - _num(drop.get("base")), 6)),
+        "evidence.shift_drop_base": drop_base,
+        "evidence.shift_drop_candidate": drop_cand,
+        "evidence.shift_drop_excess": (None if drop_base is None or drop_cand is None
+                                       else round(drop_cand - drop_base, 6)),
         "evidence.knowledge_context_gain": _num(gain.get("delta")),
         "evidence.knowledge_verdict": gain.get("verdict") if know else None,
         "evidence.format_verdict": (fmt or {}).get("verdict") if fmt else None,
@@ -332,6 +333,31 @@ def _all_warnings(probe: dict[str, Any]) -> list[str]:
             out.append(f"{s.get('id')}: {w}")
     out += [str(w) for w in probe.get("warnings") or []]
     return out
+
+
+def arm_errors(probe_json: dict[str, Any]) -> dict[str, tuple[int, int, Optional[str]]]:
+    """Per arm (base, candidate, ...): cases it took part in, cases that ended in an error, the first error.
+
+    Read from the JSON's ``per_case`` rows, so a saved report answers the same as a fresh run.
+    """
+    out: dict[str, list] = {}
+    for suite in probe_json.get("suites") or []:
+        for row in suite.get("per_case") or []:
+            errors = row.get("errors") or {}
+            for arm in dict.fromkeys(("base", "candidate", *errors)):
+                if arm not in row and arm not in errors:
+                    continue
+                entry = out.setdefault(arm, [0, 0, None])
+                entry[0] += 1
+                if errors.get(arm):
+                    entry[1] += 1
+                    entry[2] = entry[2] or str(errors[arm])
+    return {arm: (n, failed, first) for arm, (n, failed, first) in out.items()}
+
+
+def models_that_never_answered(probe_json: dict[str, Any]) -> dict[str, str]:
+    """Arms for which every case of every suite ended in an error -> their first error."""
+    return {arm: first for arm, (n, failed, first) in arm_errors(probe_json).items() if n and failed == n and first}
 
 
 def notes_markdown(probe_json: dict[str, Any]) -> str:

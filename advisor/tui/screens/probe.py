@@ -41,7 +41,7 @@ from textual.widgets import (
     Static,
 )
 
-from advisor.core.probe.report import notes_markdown, suite_rows
+from advisor.core.probe.report import arm_errors, notes_markdown, suite_rows
 
 SUITE_CHOICES = (
     ("task: your eval set, base vs candidate", "task"),
@@ -128,16 +128,6 @@ class ScreenProgress:
         eta_text = "estimating" if eta is None else (f"{eta:.0f} s" if eta < 120 else f"{eta / 60:.1f} min")
         return (f"{self.phase} {self.done}/{self.total} · errors {self.errors} · ETA {eta_text} · "
                 f"cost {self.cost_usd:.4f} USD")
-
-
-def first_error(report: dict[str, Any]) -> Optional[str]:
-    """The first per-case error message in a report, to say why requests failed."""
-    for s in report.get("suites") or []:
-        for row in s.get("per_case") or []:
-            for msg in (row.get("errors") or {}).values():
-                if msg:
-                    return str(msg)
-    return None
 
 
 class ProbeScreen(Screen[None]):
@@ -386,7 +376,7 @@ class ProbeScreen(Screen[None]):
         text = (f"Finished in {run.get('elapsed_s', 0):.1f} s: {verdicts}. Sent {run.get('requests_sent', 0)}, "
                 f"cached {run.get('cache_hits', 0)}, cost {float(r.get('cost_usd') or 0):.4f} USD.")
         if errors:
-            why = first_error(r)
+            why = next((first for _, failed, first in arm_errors(r).values() if failed), None)
             self._say(f"{text} {errors} request(s) failed" + (f", e.g. {why}" if why else "")
                       + "; they are left out of the comparison, not scored 0.", "warning")
         else:
