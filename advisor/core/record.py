@@ -16,6 +16,7 @@ from typing import Any, Optional
 import yaml
 
 from advisor.core.answers import Answers
+from advisor.core.confirm import render_confirmation
 from advisor.core.decide import Assessment, verdict_reason
 from advisor.core.io import atomic_write
 from advisor.core.knowledge import KnowledgeBase
@@ -164,7 +165,8 @@ def render_markdown(
     w("")
     w("### Confirmation")
     w("")
-    w(_confirmation(a))
+    for line in render_confirmation(a.plan.confirmation):
+        w(line)
     w("")
 
     # -- Pros and cons ------------------------------------------------------
@@ -250,13 +252,19 @@ def render_markdown(
     w("")
     w("### Sources")
     w("")
-    cited = sorted({r.source.split(" § ")[0] for o in a.options for r in o.reasons} | {b.source.split(" § ")[0] for b in a.blockers})
-    for s in kb.sources:
-        if s.id in cited:
-            w(f"* `{s.id}`: {s.title} ({s.kind})")
+    for s in _cited_sources(a, kb):
+        w(f"* {s.reference()}: {_clause(s.summary)}.")
     w(f"* Knowledge base version {a.knowledge_version}; rules are listed by `advisor rules list` and explained by `advisor explain RULE_ID`.")
     w("")
     return "\n".join(out)
+
+
+def _cited_sources(a: Assessment, kb: KnowledgeBase) -> list[Any]:
+    """The documents the record cites, in the knowledge base's order."""
+    cites: list[str] = [r.source for o in a.options for r in o.reasons] + [b.source for b in a.blockers]
+    cites += [g.source for g in a.gates] + [s for step in a.plan.steps for s in step.sources]
+    cites += [n.source for n in a.plan.readiness.notes] + (a.plan.method.sources if a.plan.method else [])
+    return [s for s in kb.sources if any(c.startswith(f"“{s.title}”") for c in cites)]
 
 
 def _confirmation(a: Assessment) -> str:
