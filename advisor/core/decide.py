@@ -524,7 +524,13 @@ def decide(
         for oid, w in rule.effects.items():
             reasons[oid].append(reason(rule, w))
     pending_by_option: dict[str, list[str]] = {oid: [] for oid in OPTION_IDS}
+    asked_keys = {q.key for q in kb.questions if q.should_ask(facts)}
     for rule in core.pending:
+        if rule.role != "fit":
+            continue
+        # A rule waiting only on questions the interview skips is not waiting on anything.
+        if not any(is_unknown(facts.get(k)) and k in asked_keys for k in rule.when.keys()):
+            continue
         for oid in rule.effects:
             pending_by_option[oid].append(rule.id)
     gated_by: dict[str, list[str]] = {oid: [] for oid in OPTION_IDS}
@@ -713,10 +719,10 @@ def _plan(kb: KnowledgeBase, facts: dict[str, Any], core: _Core, options: list[O
     steps: list[PlanStep] = []
 
     def add(lever: str, role: str, title: str, why: str, rules: list[str], sources: list[str],
-            concerns: Optional[list[str]] = None, go: Optional[GoNoGo] = None) -> None:
+            concerns: Optional[list[str]] = None, go: Optional[GoNoGo] = None, cost: Optional[str] = None) -> None:
         steps.append(PlanStep(order=len(steps) + 1, lever=lever, name=kb.option(lever).name, role=role,  # type: ignore[arg-type]
                               title=title, why=why, concerns=concerns or [], rules=rules, sources=sources,
-                              cost=kb.option(lever).cost, go_no_go=go or _go(kb, lever, min_delta)))
+                              cost=cost or kb.option(lever).cost, go_no_go=go or _go(kb, lever, min_delta)))
 
     def top_reasons(lever: str) -> tuple[str, list[str], list[str]]:
         pros = [r for r in score[lever].reasons if r.weight > 0]
@@ -737,7 +743,7 @@ def _plan(kb: KnowledgeBase, facts: dict[str, Any], core: _Core, options: list[O
             [kb.cite(s) for s in kb.option("prompt_engineering").sources])
     if primary != "fine_tune":
         why, rules, srcs = top_reasons(primary)
-        add(primary, "primary", f"Fix the failure: {kb.option(primary).name.lower()}", why, rules, srcs)
+        add(primary, "primary", f"Fix the failure with {kb.option(primary).name}", why, rules, srcs)
     def add_complements(after_pilot: bool) -> None:
         for c in complements:
             if c.lever == primary or c.in_place:
@@ -745,7 +751,7 @@ def _plan(kb: KnowledgeBase, facts: dict[str, Any], core: _Core, options: list[O
             # Routing a slice to a tuned model needs the model first; everything else comes before training.
             if (primary == "fine_tune" and c.concerns == ["routing"]) != after_pilot:
                 continue
-            add(c.lever, "complement", f"Beside it: {c.name.lower()}, because {CONCERN_TITLES[c.concerns[0]]}",
+            add(c.lever, "complement", f"Beside it, {c.name}, because {CONCERN_TITLES[c.concerns[0]]}",
                 c.why, c.rules, c.sources, concerns=c.concerns)
 
     if primary != "fine_tune":
@@ -761,11 +767,19 @@ def _plan(kb: KnowledgeBase, facts: dict[str, Any], core: _Core, options: list[O
                 "Training on a failing check (too few or noisy examples, no metric, a small or overlapping eval set) "
                 "is how tuned models end up worse than their base.",
                 holds, sorted({kb.cite(b.source) for b in core.blockers + core.unverified}),
-                go=GoNoGo(metric="the readiness checks in the record", threshold="every check passes on a known answer"))
+                go=GoNoGo(metric="the readiness checks in the record", threshold="every check passes on a known answer"),
+                cost="Days to weeks of data and evaluation work (cleaning, sampling real traffic, building the eval set), before any training.")
         add_complements(after_pilot=False)
         why, rules, srcs = top_reasons("fine_tune")
-        add("fine_tune", "primary", f"Fine-tune a pilot ({method or 'method to be chosen'}) and compare it with the baseline",
-            why, rules, srcs)
+        go = _go(kb, "fine_tune", min_delta)
+        go.metric += ("; shifted inputs include paraphrases, longer and shorter inputs and older against newer cases "
+                      "(time slices)")
+        if facts.get("risk.customer_facing") is True:
+            go.threshold += "; and a red-team pass after every training run, before customers see it"
+            rules = rules + ["customer_facing_red_team"]
+        method_name = (kb.method(method).name if method and kb.method(method) else "the chosen method")
+        add("fine_tune", "primary", f"Fine-tune a pilot with {method_name} and compare it with the baseline",
+            why, rules, srcs, go=go)
         add_complements(after_pilot=True)
     elif ft_in_plan:
         lift = f" {ft_gates[0].lift}" if ft_gates else ""
