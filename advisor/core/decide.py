@@ -250,7 +250,7 @@ class Assessment(BaseModel):
     plan: Plan
 
     def to_contract(self) -> dict[str, Any]:
-        """The decide JSON object (docs/formats.md): the original keys plus ``plan``."""
+        """The JSON object of docs/formats.md section 2: the original keys plus documented extensions (``plan``)."""
         return {
             "verdict": self.verdict,
             "primary": self.primary,
@@ -271,7 +271,7 @@ class Assessment(BaseModel):
             "fine_tune_method": self.fine_tune_method,
             "unknowns": [u.key for u in self.unknowns],
             "knowledge_version": self.knowledge_version,
-            # Extensions (new keys are allowed).
+            # Extensions (docs/formats.md: new keys are allowed).
             "confidence": self.confidence,
             "unverified_checks": [{"id": u.id, "keys": u.keys} for u in self.unverified],
             "counterfactuals": [
