@@ -49,7 +49,8 @@ def models_block(base: str, candidate: str) -> str:
 
 def config(tmp_path, srv, models: str, extra: str = "", suites: str = "[task]", top_api_base: bool = True):
     path = write_config(tmp_path, srv.api_base, suites=suites, extra=extra)
-    lines = path.read_text().splitlines(keepends=True)[1:]  # drop the string-form models line
+    # drop the string-form models line; a generous timeout, so a loaded machine adds no retries
+    lines = path.read_text().replace("timeout_s: 1\n", "timeout_s: 20\n").splitlines(keepends=True)[1:]
     if not top_api_base:
         lines = [x for x in lines if not x.startswith("api_base:")]
     path.write_text(models + "".join(lines))
