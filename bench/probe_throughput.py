@@ -165,7 +165,7 @@ def write_inputs(work: Path, api_base: str, n: int, c: int, tag: str) -> dict[st
         "openai": [py, str(work / "openai_run.py"), str(work / "cfg.json")],
         "promptfoo": [str(PROMPTFOO), "eval", "-c", str(work / "promptfooconfig.yaml"), "--no-cache",
                       "-j", str(c), "--no-progress-bar", "--no-table", "-o", str(work / "promptfoo.json")],
-        "inspect_ai": [str(INSPECT), "eval", str(work / "inspect_task.py"), "--model",
+        "inspect_ai": [str(INSPECT), "eval", "inspect_task.py", "--model",
                        f"openai-api/bench/{MODELS[0]}", "--max-connections", str(c), "--display", "none",
                        "--log-dir", str(work / "inspect-logs"), "--no-fail-on-error"],
     }

@@ -48,6 +48,11 @@ def arm_model(arm: str) -> str:
     return "base" if arm in ("prompted", "base_ctx", "base") else "candidate"
 
 
+def needs_litellm(cfg: ProbeConfig) -> bool:
+    """Whether a run of ``cfg`` may call through litellm (else every model is called directly, no import)."""
+    return any(not direct.is_direct(ep, cfg.transport) for ep in cfg.endpoints())
+
+
 def check_keys(cfg: ProbeConfig) -> None:
     """Every environment variable the config names for a key is set (else exit 2 before anything is sent)."""
     for ep in cfg.endpoints():
@@ -109,7 +114,7 @@ async def run_probe(
     t0 = time.perf_counter()
     suites = list(suites or cfg.suites)
     check_keys(cfg)
-    if any(not direct.is_direct(ep, cfg.transport) for ep in cfg.endpoints()):
+    if needs_litellm(cfg):
         prefetch_litellm()  # overlaps the eval set, the cache and the lookups below
     # Build once before touching the cache: bad eval data fails fast (exit 2)
     # without creating a cache file or importing litellm.
