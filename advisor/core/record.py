@@ -292,8 +292,7 @@ def render_markdown(
             if u.could_change:
                 line += ": the answer could change the outcome"
             elif u.rules or u.blockers:
-                checks = [kb.blocker(x).check if kb.blocker(x) else kb.gate(x).title if kb.gate(x) else x for x in u.blockers]
-                line += ": would settle " + (", ".join(_clause(x) for x in checks) if checks else f"{len(u.rules)} rule(s)")
+                line += ": " + _would_settle(kb, u)
             w(line)
             for c in u.could_change[:3]:
                 w(f"  * if {c}")
@@ -336,6 +335,31 @@ def render_markdown(
     w(f"* Knowledge base version {a.knowledge_version}; rules are listed by `advisor rules list` and explained by `advisor explain RULE_ID`.")
     w("")
     return "\n".join(out)
+
+
+def _would_settle(kb: KnowledgeBase, u: Any) -> str:
+    """What answering an open question would settle, in words (no rule ids)."""
+    parts: list[str] = []
+    for x in u.blockers:
+        b, g = kb.blocker(x), kb.gate(x)
+        if b is not None:
+            parts.append(f"the readiness check “{b.check}”")
+        elif g is not None:
+            parts.append(f"whether the gate “{g.title}” holds {kb.option(g.lever).name}")
+    for rid in u.rules:
+        r = kb.rule(rid)
+        if r is None:
+            continue
+        names = " and ".join(kb.option(o).name for o in r.effects)
+        if r.role == "complement":
+            phrase = f"whether {names} joins the plan"
+        elif r.role == "readiness":
+            phrase = "a readiness note on fine-tuning"
+        else:
+            phrase = f"the score of {names}"
+        if phrase not in parts:
+            parts.append(phrase)
+    return "would settle " + "; ".join(parts[:4]) if parts else "no rule waits on it"
 
 
 def _holding(a: Assessment) -> list[Any]:
