@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal, Optional, Union
@@ -18,7 +17,7 @@ import warnings
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from advisor.core.io import load_yaml, read_text, validation_error
+from advisor.core.io import LIMITS, load_json, load_yaml, parse_json, read_text, validation_error
 from advisor.errors import UserError
 
 SUITES = ("task", "shift", "general", "knowledge", "format")
@@ -199,7 +198,7 @@ def load_config(path: str | Path) -> ProbeConfig:
         UserError: malformed YAML, an unknown key, a bad value (file, line, key, allowed values).
     """
     file = str(path)
-    data, lines = load_yaml(path)
+    data, lines = load_yaml(path, limit=LIMITS["config"], what="a probe config")
     if not isinstance(data, dict):
         raise UserError("expected a mapping of config keys (models, eval_set, ...)", file=file, line=1)
     try:
@@ -231,11 +230,7 @@ def load_schema(cfg: ProbeConfig, schema: str | dict | None, *, key: str) -> dic
     if schema is None or isinstance(schema, dict):
         return schema
     p = cfg.resolve(schema)
-    text = read_text(p)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise UserError(f"malformed JSON schema: {e.msg}", file=str(p), line=e.lineno, column=e.colno) from None
+    data = load_json(p, limit=LIMITS["schema"], what="a JSON Schema", allow_nan=False)
     if not isinstance(data, dict):
         raise UserError("a JSON Schema must be an object", file=str(p), line=1, key=key)
     try:
@@ -244,6 +239,8 @@ def load_schema(cfg: ProbeConfig, schema: str | dict | None, *, key: str) -> dic
         jsonschema.validators.validator_for(data).check_schema(data)
     except jsonschema.SchemaError as e:
         raise UserError(f"not a valid JSON Schema: {e.message}", file=str(p), key=key) from None
+    except RecursionError:
+        raise UserError("JSON Schema nested too deeply to check", file=str(p), key=key) from None
     return data
 
 
@@ -272,16 +269,13 @@ def load_eval_set(path: Path) -> list[EvalCase]:
         UserError: unreadable file, malformed JSON, unknown keys, duplicate ids, no cases.
     """
     file = str(path)
-    text = read_text(path)
+    text = read_text(path, limit=LIMITS["eval_set"], what="an eval set")
     cases: list[EvalCase] = []
     seen: dict[str, int] = {}
     for no, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
-        try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as e:
-            raise UserError(f"malformed JSON: {e.msg}", file=file, line=no, column=e.colno) from None
+        obj = parse_json(raw, file=file, line=no, allow_nan=False)
         if not isinstance(obj, dict):
             raise UserError('expected a JSON object like {"input": ..., "expected": ...}', file=file, line=no)
         try:
