@@ -179,6 +179,7 @@ def run(args: argparse.Namespace) -> int:
             cfg, suites, progress=progress,
             cache_path=Path(args.cache) if args.cache else None,
             use_cache=not args.no_cache, resume=args.resume, budget_usd=args.budget_usd,
+            on_wait=lambda msg: print(f"advisor: {msg}", file=sys.stderr, flush=True),
         ))
     finally:
         stop = getattr(progress, "stop", None)

@@ -21,7 +21,8 @@ according to the model name:
 Fault prefixes, ``<fault>+<behaviour>`` (e.g. ``429+base``), act on the first
 attempt of each distinct request, then the behaviour answers: ``429`` (with
 ``Retry-After: 0``), ``500``, ``garbage`` (a 200 whose body is not JSON),
-``hang`` (sleeps ``hang_s``, past the client's timeout); ``down`` fails every
+``hang`` (sleeps ``hang_s``, past the client's timeout); ``surrogate`` adds a
+lone UTF-16 surrogate (``\\ud800``, escaped in the JSON body) to every answer; ``down`` fails every
 attempt with 500; ``keyecho`` fails every attempt with a 401 whose message
 repeats the API key it was sent (leak tests).
 """
@@ -178,6 +179,8 @@ class ModelServer:
             if fault == "hang":
                 await asyncio.sleep(self.hang_s)
         answer = self.answer(behaviour, msgs)
+        if fault == "surrogate":
+            answer += "\ud800"
         prompt_words = sum(len(str(m.get("content", "")).split()) for m in msgs)
         return web.json_response({
             "id": "chatcmpl-" + fp[:12],

@@ -44,7 +44,8 @@ def quiet_schema_field() -> Iterator[None]:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # allow_inf_nan=False: `timeout_s: .inf` would wait forever, `budget_usd: .nan` never stops (docs/limits.md)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 with quiet_schema_field():
@@ -131,10 +132,10 @@ class ProbeConfig(_Strict):
     top_p: Optional[float] = Field(None, gt=0, le=1)
     seed: Optional[int] = Field(None, description="decoding seed, where the provider honours one")
     concurrency: int = Field(8, ge=1, le=512, description="requests in flight at once")
-    timeout_s: float = Field(60.0, gt=0, description="per-request timeout in seconds")
+    timeout_s: float = Field(60.0, gt=0, le=3600, description="per-request timeout in seconds")
     max_retries: int = Field(4, ge=0, le=20, description="retries on 429, 5xx, connection errors, timeouts")
     backoff_s: float = Field(1.0, ge=0, le=60, description="first retry delay; doubles each attempt, with jitter")
-    budget_usd: Optional[float] = Field(None, ge=0, description="stop sending once this much is spent")
+    budget_usd: Optional[float] = Field(None, ge=0, le=1_000_000, description="stop sending once this much is spent")
     cache: Optional[str] = Field(None, description="sqlite cache path (default .advisor-probe-cache.sqlite beside the config)")
     prompted_baseline: Optional[PromptedBaseline] = None
     shift: ShiftSpec = Field(default_factory=ShiftSpec)
@@ -232,7 +233,7 @@ def load_schema(cfg: ProbeConfig, schema: str | dict | None, *, key: str) -> dic
     p = cfg.resolve(schema)
     data = load_json(p, limit=LIMITS["schema"], what="a JSON Schema", allow_nan=False)
     if not isinstance(data, dict):
-        raise UserError("a JSON Schema must be an object", file=str(p), line=1, key=key)
+        raise UserError("expected a JSON Schema object ({...}), got " + type(data).__name__, file=str(p), line=1, key=key)
     try:
         import jsonschema
 
@@ -290,5 +291,6 @@ def load_eval_set(path: Path) -> list[EvalCase]:
         seen[case.id] = no
         cases.append(case)
     if not cases:
-        raise UserError("the eval set has no cases", file=file)
+        raise UserError('the eval set has no cases; expected one JSON object a line, like {"input": "...", "expected": "..."}',
+                        file=file)
     return cases

@@ -28,7 +28,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Optional, Protocol
 
-from advisor.core.probe.cache import CachedResponse, ResponseCache, request_key
+from advisor.core.io import clean_surrogates
+from advisor.core.probe.cache import CacheWriteError, CachedResponse, ResponseCache, request_key
 
 Messages = list[dict[str, str]]
 
@@ -248,6 +249,8 @@ class Runner:
         if callable(bind):
             bind(self.totals)
         self._limit: Optional[asyncio.Semaphore] = None
+        # Set when the cache cannot be written: no request starts after it (see run).
+        self.cache_error: Optional[CacheWriteError] = None
         self._rng = random.Random()  # jitter needs no reproducibility
         # Pacing state (see _pace): CPU seconds and calls finished since sending began.
         self._cpu0: Optional[float] = None
@@ -295,6 +298,10 @@ class Runner:
 
             await asyncio.gather(*(one(c) for c in todo))
         self.progress.complete()
+        if self.cache_error is not None:
+            # Answers that arrived could not all be stored: stop here rather than pay for
+            # more that cannot be kept; everything committed before is intact for --resume.
+            raise self.cache_error
         return results
 
     def _count_usage(self, r: CallResult) -> None:
@@ -312,6 +319,9 @@ class Runner:
         for attempt in range(self.max_retries + 1):
             delay: Optional[float] = None
             async with self._limit:
+                if self.cache_error is not None:
+                    self.totals.errors += 1
+                    return CallResult(error="not sent: the cache could not be written")
                 # Checked once a slot is free, so spending by the calls ahead is counted.
                 if self._over_budget():
                     self.totals.budget_reached = True
@@ -355,8 +365,11 @@ class Runner:
                         delay = max(ra, 0.0)
                 else:
                     self._finished += 1
-                    self.cache.put(call.key, call.model, CachedResponse(
-                        result.content or "", result.prompt_tokens, result.completion_tokens, result.cost_usd))
+                    try:
+                        self.cache.put(call.key, call.model, CachedResponse(
+                            result.content or "", result.prompt_tokens, result.completion_tokens, result.cost_usd))
+                    except CacheWriteError as e:
+                        self.cache_error = self.cache_error or e
                     self._count_usage(result)
                     return result
             self.totals.retries += 1
@@ -415,7 +428,8 @@ class Runner:
                 cost = None
         if cost is None:
             self.totals.cost_unknown_models.add(call.model)
-        return CallResult(content=content or "", prompt_tokens=pt, completion_tokens=ct, cost_usd=cost)
+        # A lone surrogate cannot be stored or written as UTF-8: the same U+FFFD fresh or cached.
+        return CallResult(content=clean_surrogates(content or ""), prompt_tokens=pt, completion_tokens=ct, cost_usd=cost)
 
 
 def elapsed_since(t0: float) -> float:
