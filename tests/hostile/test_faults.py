@@ -191,3 +191,17 @@ def test_plain_interview_carries_on_when_the_session_cannot_be_saved(tmp_path):
     assert str(blocker / "data") in notices[0]
     assert record.exists(), "the record is still written at the end"
     assert not any(s.startswith("Session saved") for s in prompter.said)
+
+
+@pytest.mark.parametrize("fmt", ["md", "text", "json"])
+def test_a_server_whose_errors_hold_escape_sequences(tmp_path, srv, fmt):
+    config(tmp_path, srv.api_base, cache="cache.sqlite", candidate="escape+tuned")
+    r = advisor("probe", "--config", "probe.yaml", "--format", fmt, "-o", "out", cwd=tmp_path)
+    # every candidate call failed: exit 2 naming the config, with the server's error quoted, cleaned
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr
+    assert f"advisor: error: probe.yaml: every request to the candidate model failed" in r.stderr
+    assert "request" in r.stderr
+    written = (tmp_path / "out").read_text(encoding="utf-8")  # the report is written before the check
+    for text in (r.stdout, r.stderr, written):
+        assert not any(c in text for c in "\x1b\x07\x9b"), repr(text[-300:])
