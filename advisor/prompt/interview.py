@@ -262,6 +262,12 @@ def run_plain(
         raise UserError(f"cannot write: {e.strerror or e}", file=str(e.filename or record_out or answers_out)) from None
     for path in written:
         prompter.say(f"Wrote {path}")
+    if unsaved and answers_out is None:
+        # Nothing the user wrote is lost: with no session on disk, show the answers as a file to keep.
+        from advisor.core.record import answers_yaml
+
+        prompter.say("The session could not be saved; here are your answers as an answers file "
+                     "(`advisor decide --answers FILE` reads it):\n\n" + answers_yaml(interview.effective_answers()))
     if not unsaved or session.path is not None:
         prompter.say(f"Session saved: {session.path}" + (" (an earlier version: later saves failed)" if unsaved else ""))
     return interview

@@ -191,6 +191,14 @@ def test_plain_interview_carries_on_when_the_session_cannot_be_saved(tmp_path):
     assert str(blocker / "data") in notices[0]
     assert record.exists(), "the record is still written at the end"
     assert not any(s.startswith("Session saved") for s in prompter.said)
+    # nothing typed is lost: the answers are shown as an answers file that decide reads back
+    import yaml
+
+    from advisor.core.answers import Answers
+    from tests.tui.helpers import EXPECTED_VALUES
+
+    [shown] = [s for s in prompter.said if "here are your answers" in s]
+    assert Answers.model_validate(yaml.safe_load(shown.split("\n\n", 1)[1])) == Answers.from_flat(EXPECTED_VALUES)
 
 
 @pytest.mark.parametrize("fmt", ["md", "text", "json"])
