@@ -157,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from advisor.commands import emit
-    from advisor.core.io import to_json
+    from advisor.core.io import clean_terminal, to_json
     from advisor.core.probe import render_markdown, render_text
     from advisor.core.probe.report import models_that_never_answered
     from advisor.core.probe.config import SUITES, load_config
@@ -188,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
             cfg, suites, progress=progress,
             cache_path=Path(args.cache) if args.cache else None,
             use_cache=not args.no_cache, resume=args.resume, budget_usd=args.budget_usd,
-            on_wait=lambda msg: print(f"advisor: {msg}", file=sys.stderr, flush=True),
+            on_wait=lambda msg: print(f"advisor: {clean_terminal(msg)}", file=sys.stderr, flush=True),
         ))
     finally:
         stop = getattr(progress, "stop", None)
@@ -203,9 +203,9 @@ def run(args: argparse.Namespace) -> int:
         text = render_text(report)
     emit(text, args.output)
     for w in report.get("warnings") or []:
-        print(f"advisor: warning: {w}", file=sys.stderr)
+        print(f"advisor: warning: {clean_terminal(str(w))}", file=sys.stderr)
     if report.get("cost_note"):
-        print(f"advisor: note: {report['cost_note']}", file=sys.stderr)
+        print(f"advisor: note: {clean_terminal(str(report['cost_note']))}", file=sys.stderr)
 
     dead = models_that_never_answered(report)
     if dead:
