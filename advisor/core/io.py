@@ -173,7 +173,8 @@ def _size(n: int) -> str:
     return f"{n // MiB} MiB" if n >= MiB else f"{n} bytes"
 
 
-def read_bytes(path: str | os.PathLike[str], *, limit: int = DEFAULT_LIMIT, what: str = "this kind of file") -> bytes:
+def read_bytes(path: str | os.PathLike[str], *, limit: int = DEFAULT_LIMIT,
+               what: str = "this kind of file") -> bytes | bytearray:
     """The bytes of a regular file (or a ``<(...)`` pipe), at most ``limit`` of them.
 
     Raises:
@@ -187,24 +188,44 @@ def read_bytes(path: str | os.PathLike[str], *, limit: int = DEFAULT_LIMIT, what
             size = os.fstat(fd).st_size
             if size > limit:
                 raise _limit_error(file, limit, what)
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            chunk = os.read(fd, min(4 * MiB, limit + 1 - total) or 1)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-            if total > limit:
-                raise _limit_error(file, limit, what)
-        return b"".join(chunks)
+            # One buffer of the file's size, filled in place: no second copy of a big log.
+            buf = bytearray(size)
+            view, got = memoryview(buf), 0
+            while got < size:
+                n = os.readv(fd, [view[got:]])
+                if not n:
+                    break  # the file shrank while being read
+                got += n
+            del view
+            if got < size:
+                del buf[got:]
+            elif os.read(fd, 1):  # it grew: read the rest the bounded way
+                os.lseek(fd, size, os.SEEK_SET)
+                rest = _read_stream(fd, file, limit - size, what, limit)
+                buf += rest
+            return buf  # bytes-like: decoding reads it in place
+        return _read_stream(fd, file, limit, what, limit)
     except OSError as e:
         raise os_error(e, file) from None
     finally:
         os.close(fd)
 
 
-def decode_text(data: bytes, *, file: str) -> str:
+def _read_stream(fd: int, file: str, budget: int, what: str, limit: int) -> bytes:
+    """Read ``fd`` to its end, at most ``budget`` bytes (a pipe, or the growth of a file); OSError passes."""
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        chunk = os.read(fd, min(4 * MiB, budget + 1 - total) or 1)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > budget:
+            raise _limit_error(file, limit, what)
+
+
+def decode_text(data: bytes | bytearray, *, file: str) -> str:
     """UTF-8 bytes as text (a leading byte-order mark dropped).
 
     Raises:
