@@ -107,6 +107,14 @@ def summary_text(a) -> str:  # noqa: ANN001 - Assessment, imported lazily
     ]
     if a.fine_tune_method:
         lines.append(f"fine-tune method: {a.fine_tune_method}")
+    lines.append(f"plan: {a.plan.summary}")
+    for s in a.plan.steps:
+        lines.append(f"  {s.order}. {s.title} [{s.lever}, {s.role}]")
+        lines.append(f"     go/no-go: {s.go_no_go.threshold}")
+    for g in a.gates:
+        lines.append(f"gate: {g.id} holds {g.lever}: {g.title}")
+    if a.plan.kill_criterion:
+        lines.append(f"kill criterion: {a.plan.kill_criterion}")
     lines.append("ranking:")
     for o in a.options:
         lines.append(f"  {o.score:>6g}  {o.id}")

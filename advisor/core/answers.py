@@ -64,6 +64,9 @@ class Failure(_Section):
     same_input_same_wrong_output: Optional[bool] = Field(
         None, description="Consistent mapping failure: the same input patterns give the same wrong outputs."
     )
+    tone_goal: Optional[Literal["brand_voice", "clarity", "more_cautious", "more_persuasive", "unknown"]] = Field(
+        None, description="For a tone problem: what the change of tone is for (more_persuasive is gated in high-stakes products)."
+    )
 
 
 class Baseline(_Section):
@@ -73,6 +76,9 @@ class Baseline(_Section):
     retrieval: Optional[Literal["none", "tried", "in_production", "not_applicable"]] = Field(None, description="Retrieval (RAG) status.")
     validators: Optional[Literal["none", "tried", "in_production"]] = Field(None, description="Output validators / structured decoding status.")
     tools: Optional[Literal["none", "tried", "in_production", "not_applicable"]] = Field(None, description="Tool calling status.")
+    tool_calls_validated: Optional[bool] = Field(
+        None, description="Are tool calls checked by code (schema, allow-list, limits) before they run?"
+    )
 
 
 class Knowledge(_Section):
@@ -94,6 +100,10 @@ class Data(_Section):
     )
     eval_cases: Optional[int] = Field(None, ge=0, le=10_000_000, description="Size of a held-out evaluation set.")
     eval_overlap_checked: Optional[bool] = Field(None, description="Was the eval set deduplicated against the training set?")
+    current: Optional[bool] = Field(None, description="Do the examples reflect the current policy and product (no outdated answers)?")
+    eval_source: Optional[Literal["real", "mixed", "synthetic", "unknown"]] = Field(
+        None, description="Where the eval cases come from: real production inputs, a mix, or generated."
+    )
 
     _numbers_not_bools = field_validator("examples", "synthetic_share", "eval_cases", mode="before")(
         classmethod(lambda cls, v: _not_bool(v)))
@@ -122,6 +132,15 @@ class Team(_Section):
     eval_maturity: Optional[Literal["none", "offline", "human_review", "shadow_or_ab"]] = Field(
         None, description="The most mature evaluation the team runs today."
     )
+    run_budget: Optional[Literal["one_or_two", "several", "many", "unknown"]] = Field(
+        None, description="How many full training runs (data, compute, evaluation) the budget affords."
+    )
+    stacked_adapters: Optional[Literal["single", "tested_together", "untested", "unknown"]] = Field(
+        None, description="Would the tuned model stack several adapters, and are the combinations tested together?"
+    )
+    base_model_pinned: Optional[bool] = Field(
+        None, description="Is the base model pinned to a dated version the provider cannot change underneath?"
+    )
 
 
 class Product(_Section):
@@ -135,6 +154,9 @@ class Risk(_Section):
         None, description="Regulated or high-stakes domain, if any."
     )
     customer_facing: Optional[bool] = Field(None, description="Do customers see the outputs directly?")
+    level: Optional[Literal["low", "medium", "high", "unknown"]] = Field(
+        None, description="How costly a confident wrong answer is: low, medium (guardrails and review) or high (routing, verification, red-teaming)."
+    )
 
 
 class Answers(_Section):
