@@ -24,12 +24,36 @@ MainCause = Literal[
 ]
 
 
+#: Longest task description kept (characters): one sentence, generously; docs/limits.md.
+MAX_DESCRIPTION = 2000
+
+
+def _not_bool(v: Any) -> Any:
+    # YAML `true` is not a count or a share (pydantic would read it as 1).
+    if isinstance(v, bool):
+        raise ValueError("expected a number, not true/false")
+    return v
+
+
+def _plain_text(v: Any) -> Any:
+    # Control characters (terminal escape sequences) are no part of a description.
+    if isinstance(v, str):
+        from advisor.core.io import clean_terminal
+
+        return clean_terminal(v.replace("\t", " ")).strip()
+    return v
+
+
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # allow_inf_nan=False: `.inf`/`.nan` in YAML are no answer to any question.
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 class Task(_Section):
-    description: Optional[str] = Field(None, description="The job in one sentence: input, output, for whom.")
+    description: Optional[str] = Field(None, max_length=MAX_DESCRIPTION,
+                                        description="The job in one sentence: input, output, for whom.")
+
+    _clean_description = field_validator("description", mode="before")(classmethod(lambda cls, v: _plain_text(v)))
     type: Optional[TaskType] = Field(None, description="The kind of task.")
     metric_defined: Optional[bool] = Field(None, description="Is there a measurable success metric tied to the business?")
     narrow_and_repeatable: Optional[bool] = Field(None, description="Is the task narrow and repeatable?")
@@ -65,7 +89,7 @@ class Knowledge(_Section):
 
 
 class Data(_Section):
-    examples: Optional[int] = Field(None, ge=0, description="Clean labelled examples available for training.")
+    examples: Optional[int] = Field(None, ge=0, le=100_000_000, description="Clean labelled examples available for training.")
     quality: Optional[Literal["clean", "some_noise", "noisy", "unknown"]] = Field(None, description="Label quality.")
     representative: Optional[Literal["yes", "partly", "no", "unknown"]] = Field(
         None, description="Do the examples match real inputs (short, messy, typos, languages)?"
@@ -74,12 +98,15 @@ class Data(_Section):
     source_diversity: Optional[Literal["single", "few", "many"]] = Field(
         None, description="How many distinct sources or annotators the examples come from."
     )
-    eval_cases: Optional[int] = Field(None, ge=0, description="Size of a held-out evaluation set.")
+    eval_cases: Optional[int] = Field(None, ge=0, le=10_000_000, description="Size of a held-out evaluation set.")
     eval_overlap_checked: Optional[bool] = Field(None, description="Was the eval set deduplicated against the training set?")
     current: Optional[bool] = Field(None, description="Do the examples reflect the current policy and product (no outdated answers)?")
     eval_source: Optional[Literal["real", "mixed", "synthetic", "unknown"]] = Field(
         None, description="Where the eval cases come from: real production inputs, a mix, or generated."
     )
+
+    _numbers_not_bools = field_validator("examples", "synthetic_share", "eval_cases", mode="before")(
+        classmethod(lambda cls, v: _not_bool(v)))
 
     @field_validator("representative", mode="before")
     @classmethod
@@ -93,8 +120,10 @@ class Data(_Section):
 
 
 class Volume(_Section):
-    requests_per_day: Optional[int] = Field(None, ge=0, description="Expected requests per day.")
+    requests_per_day: Optional[int] = Field(None, ge=0, le=10_000_000_000, description="Expected requests per day.")
     latency_sensitive: Optional[bool] = Field(None, description="Is response latency a user-experience requirement?")
+
+    _numbers_not_bools = field_validator("requests_per_day", mode="before")(classmethod(lambda cls, v: _not_bool(v)))
 
 
 class Team(_Section):
@@ -224,9 +253,9 @@ def parse_answers(text: str, *, file: str = "<answers>") -> Answers:
 
 def load_answers(path: str) -> Answers:
     """Read an answers file (docs/formats.md section 1)."""
-    from advisor.core.io import read_text
+    from advisor.core.io import LIMITS, read_text
 
-    return parse_answers(read_text(path), file=str(path))
+    return parse_answers(read_text(path, limit=LIMITS["answers"], what="an answers file"), file=str(path))
 
 
 __all__ = ["Answers", "answer_keys", "is_unknown", "load_answers", "parse_answers", "load_yaml"]

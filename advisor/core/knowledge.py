@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from advisor.core.answers import Answers
 from advisor.core.conditions import Cond
-from advisor.core.io import parse_yaml, read_text, validation_error
+from advisor.core.io import LIMITS, parse_yaml, read_text, validation_error
 from advisor.errors import UserError
 
 OptionId = Literal["prompt_engineering", "rag", "tool_use", "validators", "fine_tune", "routing_guardrails"]
@@ -276,7 +276,7 @@ def default_dir() -> Path:
 
 def _load_file(folder: Path, name: str) -> tuple[BaseModel, str]:
     path = folder / f"{name}.yaml"
-    text = read_text(path)
+    text = read_text(path, limit=LIMITS["knowledge"], what="a knowledge file")
     data, lines = parse_yaml(text, file=str(path))
     model = _MODELS[name]
     if not isinstance(data, dict):

@@ -10,7 +10,6 @@ probe evidence plug in as extra sections, from their own JSON outputs.
 from __future__ import annotations
 
 import datetime as _dt
-import json
 from typing import Any, Optional
 
 import yaml
@@ -396,7 +395,9 @@ def render_json(assessment: Assessment, *, triage: Optional[dict] = None, eviden
         data["triage"] = triage
     if evidence is not None:
         data["evidence"] = evidence
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    from advisor.core.io import to_json
+
+    return to_json(data)
 
 
 def answers_yaml(answers: Answers) -> str:
