@@ -17,7 +17,7 @@ from advisor import __version__
 from advisor.errors import EXIT_INTERRUPTED, EXIT_USAGE, GateFailed, UserError
 
 # Order here is the order ``advisor --help`` lists them.
-COMMANDS = ("interview", "decide", "init", "rules", "explain", "triage", "probe")
+COMMANDS = ("interview", "decide", "init", "rules", "explain", "triage", "probe", "schema")
 
 
 class _Parser(argparse.ArgumentParser):
