@@ -11,7 +11,9 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any, get_args
 
@@ -197,24 +199,52 @@ def validation_error(
     return UserError(msg, file=file, line=line, key=key)
 
 
-def atomic_write(path: str | os.PathLike[str], text: str) -> Path:
+_umask_lock = threading.Lock()
+
+
+def _current_umask() -> int:
+    """The process umask (read by setting and restoring it; the lock keeps threads from racing)."""
+    with _umask_lock:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+def atomic_write(path: str | os.PathLike[str], text: str, *, mode: int | None = None) -> Path:
     """Write ``text`` to ``path`` atomically (temp file in the same folder, then rename).
 
     A reader sees either the old file or the new one, never half of either;
     an interrupted run leaves the previous version intact.
 
+    The file gets the permissions a plain ``open(path, "w")`` would give it:
+    an existing file keeps its mode, a new one gets ``0o666`` less the umask
+    (so a record on a shared box is readable by the team when the umask says
+    so). ``mode`` forces one (sessions are private: ``0o600``). When ``path``
+    is a symbolic link, the file it points to is replaced and the link stays.
+
     Raises:
         UserError: the folder does not exist or cannot be written.
     """
     target = Path(path)
+    if target.is_symlink():
+        # Write through the link (as `>` in a shell does): replacing the link with a
+        # file would silently detach whatever the link was there for.
+        target = Path(os.path.realpath(target))
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise UserError("cannot write: folder does not exist", file=str(target))
+        raise UserError("cannot write: folder does not exist", file=str(path))
+    if mode is None:
+        try:
+            mode = stat.S_IMODE(target.stat().st_mode)
+        except OSError:
+            mode = 0o666 & ~_current_umask()
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as e:
-        raise UserError(f"cannot write: {e.strerror}", file=str(target)) from None
+        raise UserError(f"cannot write: {e.strerror}", file=str(path)) from None
     try:
+        # mkstemp creates the file 0600 whatever the umask; give it the final mode before the rename.
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
@@ -229,6 +259,6 @@ def atomic_write(path: str | os.PathLike[str], text: str) -> Path:
             # full disk, quota, a directory in the way: the old file is intact
             reason = e.strerror or type(e).__name__
             raise UserError(f"cannot write: {reason} (the previous file, if any, is unchanged)",
-                            file=str(target)) from None
+                            file=str(path)) from None
         raise
     return target
