@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
@@ -210,7 +211,8 @@ def _current_umask() -> int:
     return mask
 
 
-def atomic_write(path: str | os.PathLike[str], text: str, *, mode: int | None = None) -> Path:
+def atomic_write(path: str | os.PathLike[str], text: str, *, mode: int | None = None,
+                 overwrite: bool = True) -> Path:
     """Write ``text`` to ``path`` atomically (temp file in the same folder, then rename).
 
     A reader sees either the old file or the new one, never half of either;
@@ -221,9 +223,12 @@ def atomic_write(path: str | os.PathLike[str], text: str, *, mode: int | None = 
     (so a record on a shared box is readable by the team when the umask says
     so). ``mode`` forces one (sessions are private: ``0o600``). When ``path``
     is a symbolic link, the file it points to is replaced and the link stays.
+    With ``overwrite=False`` the file appears complete or not at all, and an
+    existing one is never replaced (``FileExistsError``, nothing written).
 
     Raises:
         UserError: the folder does not exist or cannot be written.
+        FileExistsError: ``overwrite`` is false and ``path`` exists.
     """
     target = Path(path)
     if target.is_symlink():
@@ -249,12 +254,26 @@ def atomic_write(path: str | os.PathLike[str], text: str, *, mode: int | None = 
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        if overwrite:
+            os.replace(tmp, target)
+        else:
+            try:
+                os.link(tmp, target)  # fails if target exists: no check-then-write race
+            except FileExistsError:
+                raise
+            except OSError:  # a filesystem without hard links: check, then rename
+                if os.path.lexists(target):
+                    raise FileExistsError(errno.EEXIST, "File exists", str(target)) from None
+                os.replace(tmp, target)
+            else:
+                os.unlink(tmp)
     except BaseException as e:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(e, FileExistsError) and not overwrite:
+            raise
         if isinstance(e, OSError):
             # full disk, quota, a directory in the way: the old file is intact
             reason = e.strerror or type(e).__name__

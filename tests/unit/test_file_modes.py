@@ -50,7 +50,7 @@ def test_an_existing_file_keeps_its_mode(tmp_path):
     out = tmp_path / "record.md"
     out.write_text("PREVIOUS-CONTENT-7\n")
     os.chmod(out, 0o640)
-    r = _cli(0o022, "decide", "-a", str(ANSWERS), "-o", str(out), cwd=tmp_path)
+    r = _cli(0o022, "decide", "-a", str(ANSWERS), "-o", str(out), "--force", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert _mode(out) == 0o640
     assert "PREVIOUS-CONTENT-7" not in out.read_text()
@@ -63,7 +63,7 @@ def test_output_to_a_symlink_writes_through_it(tmp_path):
     real.write_text("PREVIOUS-CONTENT-7\n")
     link = tmp_path / "record.md"
     link.symlink_to(real)
-    r = _cli(0o022, "decide", "-a", str(ANSWERS), "-o", str(link), cwd=tmp_path)
+    r = _cli(0o022, "decide", "-a", str(ANSWERS), "-o", str(link), "--force", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert link.is_symlink() and os.readlink(link) == str(real)
     assert "PREVIOUS-CONTENT-7" not in real.read_text() and "# " in real.read_text()
