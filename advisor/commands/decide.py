@@ -15,7 +15,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "as a markdown decision record, JSON (docs/formats.md section 2) or a short text summary.",
     )
     p.add_argument("--answers", "-a", required=True, metavar="FILE", help="answers YAML file (- for standard input)")
-    p.add_argument("--format", "-f", choices=("md", "json", "text"), default="md", help="output format (default md)")
+    p.add_argument("--format", "-f", choices=("md", "json", "text", "markdown", "github"), default="md",
+                   help="output format: md (the decision record, default), json, text (a short summary), "
+                        "markdown (a summary for $GITHUB_STEP_SUMMARY), github (workflow annotations)")
     p.add_argument("-o", "--output", metavar="FILE",
                    help="write to FILE (atomically) instead of standard output; an existing FILE needs --force")
     p.add_argument("--force", action="store_true", help="let -o replace an existing file")
@@ -125,6 +127,14 @@ def run(args: argparse.Namespace) -> int:
         text = render_json(assessment, triage=triage, evidence=evidence)
     elif args.format == "md":
         text = render_markdown(assessment, kb, date=date, triage=triage, evidence=evidence)
+    elif args.format == "markdown":
+        from advisor.core.ci import decision_markdown
+
+        text = decision_markdown(assessment, kb)
+    elif args.format == "github":
+        from advisor.core.ci import decision_github
+
+        text = decision_github(assessment, kb, answers_file=None if args.answers == "-" else args.answers)
     else:
         text = summary_text(assessment)
     emit(text, args.output)
@@ -183,6 +193,8 @@ def _gate(args: argparse.Namespace, assessment) -> int:  # noqa: ANN001
 
 #: The terminal summary shows the nearest counterfactuals; the record keeps all of them.
 TEXT_COUNTERFACTUALS = 6
+#: ... and the strongest rules per option.
+TEXT_REASONS = 3
 
 
 def summary_text(a) -> str:  # noqa: ANN001 - Assessment, imported lazily
@@ -197,8 +209,10 @@ def summary_text(a) -> str:  # noqa: ANN001 - Assessment, imported lazily
     lines.append("ranking:")
     for o in a.options:
         lines.append(f"  {o.score:>6g}  {o.id}")
-        for r in o.reasons[:3]:
+        for r in o.reasons[:TEXT_REASONS]:
             lines.append(f"          {r.weight:+g} {r.rule}")
+        if len(o.reasons) > TEXT_REASONS:
+            lines.append(f"          ... and {len(o.reasons) - TEXT_REASONS} more rules (--format md lists them all)")
     if a.blockers:
         lines.append("blockers:")
         lines += [f"  {b.id}: {b.fix}" for b in a.blockers]

@@ -300,7 +300,7 @@ class AdvisorApp(App[None]):
         from advisor.tui.screens.result import ResultScreen
 
         if isinstance(screen, ResultScreen):
-            yield SystemCommand("Export the decision record (markdown)", "MADR record, default decision-record-DATE.md",
+            yield SystemCommand("Export the decision record (markdown)", "MADR record, the next numbered file in docs/decisions",
                                 screen.action_export_markdown)
             yield SystemCommand("Export the result as JSON", "docs/formats.md section 2 JSON", screen.action_export_json)
             yield SystemCommand("Save the answers file", "answers.yaml for advisor decide --answers",

@@ -40,3 +40,16 @@ def test_probe_json_matches_its_schema_and_its_doc(make_config, tmp_path, candid
     assert set(example["suites"][0]) <= set(out["suites"][0])
     for key in strict["properties"]:
         assert f"`{key}`" in section(4) or f'"{key}"' in section(4), f"{key} is not documented in docs/formats.md"
+
+
+def test_probe_github_annotations_and_markdown(make_config, tmp_path):
+    path = make_config(base="base", candidate="forgetful", suites="[general]")
+    env = {**os.environ, "OPENAI_API_KEY": SECRET, "LITELLM_LOCAL_MODEL_COST_MAP": "True", "CI": "1"}
+    r = subprocess.run([sys.executable, "-m", "advisor", "probe", "--config", str(path), "--format", "github"],
+                       cwd=tmp_path, env=env, capture_output=True, text=True, timeout=170)
+    assert r.returncode == 0, r.stderr
+    first = r.stdout.splitlines()[0]
+    # the forgetful candidate lost general capability: an error annotation with the interval
+    assert first.startswith("::error title=probe general::general: regression, candidate minus base -")
+    assert "(95%25 CI -" in first and "over 64 paired cases" in first  # % encoded for the runner
+    assert SECRET not in r.stdout
