@@ -148,6 +148,7 @@ class ProbeCase(_Obj):
     candidate: Optional[float]
     outcome: Literal["win", "loss", "tie", "error"]
     errors: Optional[dict[str, str]] = None
+    cached: Optional[dict[str, Optional[str]]] = Field(None, description="Arm -> UTC time its cached answer was made.")
 
 
 class ProbeSuite(_Obj):
@@ -206,7 +207,38 @@ class ProbeRun(_Obj):
     cache_hits: int
     errors: int
     budget_reached: bool
+    not_sent: Optional[int] = Field(None, description="Calls not sent because their server refused connections.")
+    unreachable: Optional[list[str]] = Field(None, description="Servers that refused connections.")
+    sending_s: Optional[float] = Field(None, description="First request out to last answer in.")
     elapsed_s: Optional[float] = None
+
+
+class ProbeDeployment(_Obj):
+    model: Optional[str]
+    api_base: Optional[str]
+
+
+class ProbeEndpoint(_Obj):
+    """Where one arm's requests went (no keys, no URL credentials)."""
+
+    model: str
+    api_base: Optional[str]
+    via: Literal["direct", "litellm", "router"]
+    api_key_env: Optional[str] = Field(None, description="The variable's name only.")
+    revision: Optional[str] = None
+    params: Optional[list[str]] = Field(None, description="Names of extra request parameters.")
+    deployments: Optional[list[ProbeDeployment]] = None
+
+
+class ProbeProvenance(_Obj):
+    requested: str
+    answers: int
+    sent: int
+    cached: int
+    cached_from: Optional[str]
+    cached_to: Optional[str]
+    served_by: dict[str, int] = Field(description="Model the responses named -> count.")
+    fallbacks: int
 
 
 class ProbeOutput(_Obj):
@@ -221,6 +253,8 @@ class ProbeOutput(_Obj):
     tokens: ProbeTokens
     run: ProbeRun
     api_base: Optional[str] = Field(description="The endpoint, credentials removed.")
+    endpoints: Optional[dict[str, ProbeEndpoint]] = None
+    provenance: Optional[dict[str, ProbeProvenance]] = None
     warnings: list[str]
     advisor_version: str
 
