@@ -280,5 +280,6 @@ def save_record(
 
 def refuse_overwrite(path: str | os.PathLike[str], *, force: bool, hint: str = "") -> None:
     """Raise unless ``path`` is free or the user chose to overwrite it (``force``)."""
-    if not force and Path(path).exists():
+    p = Path(path)
+    if not force and p.exists() and not p.is_dir():  # a folder in the way is the writer's error to report
         raise UserError(f"already exists; pass --force to overwrite it{hint}", file=str(path))
