@@ -40,10 +40,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
     import sys
 
     from advisor.commands import emit
+    from advisor.core.io import clean_data, to_json
     from advisor.core.triage import render_markdown, run_triage
     from advisor.errors import UserError
 
@@ -68,13 +68,13 @@ def run(args: argparse.Namespace) -> int:
             progress.stop()
     data = report.to_contract()
     if args.format == "json":
-        text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        text = to_json(data)
     elif args.format in ("md", "markdown"):
         text = render_markdown(data)
     elif args.format == "github":
         from advisor.core.ci import triage_github
 
-        text = triage_github(data)
+        text = triage_github(clean_data(data))  # annotations reach a terminal-like log: no control sequences
     else:
         text = None
     if text is not None or args.output:
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from advisor.commands.term import console
 
-    print_report(data, console())
+    print_report(clean_data(data), console())
     return 0
 
 
