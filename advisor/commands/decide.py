@@ -118,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _save_record(args: argparse.Namespace, markdown: str, description) -> None:  # noqa: ANN001
+    import sys
+
     from advisor.core import decisions
     from advisor.errors import UserError
 

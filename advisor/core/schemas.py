@@ -21,6 +21,9 @@ from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# The decide engine's own models: the decision schema follows from them (``plan``, the method ids).
+from advisor.core.decide import Assessment, Plan
+
 #: Bumped only when a key is renamed or removed or its meaning changes; new keys keep it.
 SCHEMA_VERSION = 1
 
@@ -48,6 +51,8 @@ class DecisionOption(_Obj):
     id: Literal["prompt_engineering", "rag", "tool_use", "validators", "fine_tune", "routing_guardrails"]
     score: float = Field(description="Sum of the weights of the rules whose condition held.")
     reasons: list[DecisionReason]
+    gated_by: list[str] = Field(default_factory=list, description="Gates that keep this lever from being primary.")
+    in_place: bool = Field(False, description="The answers say this lever already runs in production.")
 
 
 class DecisionBlocker(_Obj):
@@ -67,6 +72,7 @@ class DecisionCounterfactual(_Obj):
     to: Any = Field(description="The answer that would change the outcome.")
     primary: Optional[list[str]] = Field(description="[from, to] option ids, or null when the lever stays.")
     verdict: Optional[list[str]] = Field(description="[from, to] verdicts, or null when the verdict stays.")
+    actionable: bool = Field(False, description="A change the team can make (not a fact about the world).")
     text: str
 
 
@@ -267,12 +273,13 @@ class DecisionOutput(_Obj):
     primary: str = Field(description="The id of options[0].")
     options: list[DecisionOption] = Field(description="Best first.")
     blockers: list[DecisionBlocker] = Field(description="Every readiness check that fails, whatever the verdict.")
-    fine_tune_method: Optional[Literal["sft", "lora", "preference"]]
+    fine_tune_method: Assessment.model_fields["fine_tune_method"].annotation  # type: ignore[valid-type]
     unknowns: list[str] = Field(description="Dotted keys of questions that apply but have no answer.")
     knowledge_version: str
     confidence: float
     unverified_checks: list[DecisionUnverified]
     counterfactuals: list[DecisionCounterfactual]
+    plan: Plan = Field(description="The advice as an ordered plan (the decide engine's Plan model).")
     triage: Optional[TriageOutput] = Field(None, description="Embedded with --triage FILE.")
     evidence: Optional[ProbeOutput] = Field(None, description="Embedded with --evidence FILE.")
 
