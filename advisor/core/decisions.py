@@ -281,5 +281,10 @@ def save_record(
 def refuse_overwrite(path: str | os.PathLike[str], *, force: bool, hint: str = "") -> None:
     """Raise unless ``path`` is free or the user chose to overwrite it (``force``)."""
     p = Path(path)
-    if not force and p.exists() and not p.is_dir():  # a folder in the way is the writer's error to report
+    try:
+        # only a regular file is guarded: a folder, a device (/dev/null) or a pipe is the writer's to handle
+        exists = p.is_file()
+    except OSError:  # e.g. a name too long: the writer reports it
+        exists = False
+    if not force and exists:
         raise UserError(f"already exists; pass --force to overwrite it{hint}", file=str(path))

@@ -697,15 +697,15 @@ def _current_umask() -> int:
     return mask
 
 
-def _write_stream(target: Path, text: str, mode: int) -> Path:
+def _write_stream(target: Path, text: str, mode: int, shown: Optional[Path] = None) -> Path:
     """Write to a device (``/dev/null``, ``/dev/stdout``) or a pipe with a reader: no rename possible."""
     flags = os.O_WRONLY | (getattr(os, "O_NONBLOCK", 0) if stat.S_ISFIFO(mode) else 0)
     try:
         fd = os.open(str(target), flags)
     except OSError as e:
         if e.errno == errno.ENXIO:  # a FIFO nobody reads: writing would wait forever
-            raise UserError("cannot write: a named pipe (FIFO) with no reader", file=str(target)) from None
-        raise os_error(e, target, action="cannot write") from None
+            raise UserError("cannot write: a named pipe (FIFO) with no reader", file=str(shown or target)) from None
+        raise os_error(e, shown or target, action="cannot write") from None
     try:
         os.set_blocking(fd, True)
         data = text.encode("utf-8")
@@ -713,7 +713,7 @@ def _write_stream(target: Path, text: str, mode: int) -> Path:
             n = os.write(fd, data)
             data = data[n:]
     except OSError as e:
-        raise os_error(e, target, action="cannot write") from None
+        raise os_error(e, shown or target, action="cannot write") from None
     finally:
         os.close(fd)
     return target
@@ -741,7 +741,11 @@ def atomic_write(path: str | os.PathLike[str], text: str, *, mode: int | None = 
         FileExistsError: ``overwrite`` is false and ``path`` exists.
     """
     target = Path(path)
-    if target.is_symlink():
+    try:
+        link = target.is_symlink()
+    except OSError:  # a name too long and the like: the write below reports it
+        link = False
+    if link:
         # Write through the link (as `>` in a shell does): replacing the link with a
         # file would silently detach whatever the link was there for.
         target = Path(os.path.realpath(target))
@@ -751,13 +755,13 @@ def atomic_write(path: str | os.PathLike[str], text: str, *, mode: int | None = 
     except FileNotFoundError:
         st = None
     except OSError as e:
-        raise os_error(e, target, action="cannot write") from None
+        raise os_error(e, Path(path), action="cannot write") from None
     if st is not None and stat.S_ISDIR(st.st_mode):
-        raise UserError("cannot write: is a directory, expected a file", file=str(target))
+        raise UserError("cannot write: is a directory, expected a file", file=str(path))
     if st is not None and (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
-        return _write_stream(target, text, st.st_mode)
+        return _write_stream(target, text, st.st_mode, Path(path))
     if st is not None and not stat.S_ISREG(st.st_mode):
-        raise UserError(f"cannot write: is {_kind_word(st.st_mode)}, expected a regular file", file=str(target))
+        raise UserError(f"cannot write: is {_kind_word(st.st_mode)}, expected a regular file", file=str(path))
     if not folder.is_dir():
         raise UserError("cannot write: folder does not exist", file=str(path))
     if mode is None:
@@ -768,7 +772,7 @@ def atomic_write(path: str | os.PathLike[str], text: str, *, mode: int | None = 
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as e:
-        raise os_error(e, target, action="cannot write") from None
+        raise os_error(e, Path(path), action="cannot write") from None
     try:
         # mkstemp creates the file 0600 whatever the umask; give it the final mode before the rename.
         os.fchmod(fd, mode)
