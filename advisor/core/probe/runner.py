@@ -23,12 +23,12 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Optional, Protocol
 
 from advisor.core.probe.cache import CachedResponse, ResponseCache, request_key
+from advisor.core.redact import redact  # noqa: F401  (one redaction for every error text; callers import it here)
 
 Messages = list[dict[str, str]]
 
@@ -99,21 +99,6 @@ class RunTotals:
     cost_usd: float = 0.0
     cost_unknown_models: set[str] = field(default_factory=set)
     budget_reached: bool = False
-
-
-_SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD)", re.I)
-
-
-def redact(text: str) -> str:
-    """Remove the values of secret-looking environment variables from ``text``.
-
-    Error messages from providers sometimes echo request details; nothing that
-    ends up in the output or cache may contain a key.
-    """
-    for name, value in os.environ.items():
-        if value and len(value) >= 6 and _SECRET_NAME.search(name) and value in text:
-            text = text.replace(value, "[redacted]")
-    return re.sub(r"\bsk-[A-Za-z0-9_\-]{8,}", "[redacted]", text)
 
 
 _LITELLM: Any = None
