@@ -257,6 +257,7 @@ def test_keys_and_leaves_of_a_not_and_of_a_leaf():
     ("{key: risk.pii, eq: false}", "risk.pii = no"),
     ("{key: task.type, in: [chat, extraction]}", "task.type in {chat, extraction}"),
     ("{key: task.type, not_in: [chat]}", "task.type not in {chat}"),
+    ("{key: task.type, not_in: [chat, qa]}", "task.type not in {chat, qa}"),
     ("{key: data.examples, known: true}", "data.examples is answered"),
     ("{key: data.examples, known: false}", "data.examples is unknown"),
     ("{not: {key: a, eq: 1}}", "not (a = 1)"),
