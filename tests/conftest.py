@@ -57,7 +57,7 @@ SLOW_PATHS = (
 #: Fixtures that start a process, a server or an app.
 SLOW_FIXTURES = {"cli", "server", "srv", "make_config", "make_app"}
 #: Tests that spawn processes on their own (named by a word in the test's name).
-SLOW_NAMES = ("subprocess", "kill_9", "concurrent_reader", "exits_2", "in_a_terminal", "console_script")
+SLOW_NAMES = ("subprocess", "exits_2", "in_a_terminal", "console_script")
 
 
 def _is_slow(item: pytest.Item) -> bool:

@@ -63,8 +63,8 @@ def test_decide_output_onto_a_directory_exits_2_without_traceback(cli, tmp_path,
 # interrupted run leaves the previous version intact." These tests watch that from
 # another file handle and another process, and never look at how it is done.
 
-OLD = "old\n" + "o" * 4_000_000 + "\nend-of-old\n"
-NEW = "new\n" + "n" * 4_000_000 + "\nend-of-new\n"
+OLD = "old\n" + "o" * 1_500_000 + "\nend-of-old\n"
+NEW = "new\n" + "n" * 1_500_000 + "\nend-of-new\n"
 
 
 def test_a_reader_holding_the_old_file_keeps_reading_the_whole_old_file(tmp_path):
@@ -102,7 +102,7 @@ def test_a_concurrent_reader_never_sees_a_half_written_file(tmp_path):
     folder.mkdir()
     target = folder / "record.md"
     target.write_text(OLD)
-    writer = _writer(tmp_path, target, rounds=40)
+    writer = _writer(tmp_path, target, rounds=20)
     seen: set[str] = set()
     reads = 0
     try:
@@ -115,7 +115,7 @@ def test_a_concurrent_reader_never_sees_a_half_written_file(tmp_path):
         writer.kill()
         writer.wait()
     assert writer.returncode == 0 and reads > 0
-    assert target.read_text() == NEW  # the writer's last round (39) wrote the second text
+    assert target.read_text() == NEW  # the writer's last round (19) wrote the second text
     assert [p.name for p in folder.iterdir()] == ["record.md"]
 
 
@@ -124,7 +124,7 @@ def test_kill_9_in_the_middle_of_writes_leaves_the_old_or_the_new_file(tmp_path)
     folder.mkdir()
     target = folder / "record.md"
     target.write_text(OLD)
-    for kill_after in (0, 1, 2, 5):
+    for kill_after in (0, 1, 3):
         writer = _writer(tmp_path, target, rounds=0)  # writes until killed
         assert writer.stdout is not None
         for _ in range(kill_after + 1):  # let it finish kill_after+1 writes; it is then inside the next
