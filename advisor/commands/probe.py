@@ -8,6 +8,8 @@ Everything heavy (pydantic models, litellm, rich) is imported inside ``run``.
 from __future__ import annotations
 
 import argparse
+
+from advisor.commands import non_negative_number
 import os
 import sys
 
@@ -19,7 +21,9 @@ TEMPLATE = """\
 models:
   base: openai/gpt-4o-mini                      # any litellm model string
   candidate: openai/ft:gpt-4o-mini:acme::abc123 # the fine-tuned model to judge
-# api_base: http://127.0.0.1:8000/v1            # a local vLLM / Ollama / proxy, if any
+# api_base: http://127.0.0.1:8000/v1            # a local vLLM / llama.cpp / Ollama / proxy, for every model
+# Or each model where it is served (docs/probe.md, "Where the models are served"):
+#   candidate: {model: openai/my-ft, api_base: "http://127.0.0.1:8080/v1", api_key_env: LOCAL_KEY, revision: ckpt-1200}
 
 eval_set: eval.jsonl      # one JSON object a line: {"input": "...", "expected": "...", "context": "..." (optional)}
                           # 50-100 cases at least, none of them in the training data
@@ -82,7 +86,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="exit 1 on any suite regression, or on any errored case; repeatable")
     p.add_argument("--cache", metavar="PATH", help="sqlite response cache (default: beside the config)")
     p.add_argument("--no-cache", action="store_true", help="send every request again (answers still get stored)")
-    p.add_argument("--budget-usd", type=float, metavar="X", help="stop sending requests once X USD is spent")
+    p.add_argument("--budget-usd", type=non_negative_number, metavar="X", help="stop sending requests once X USD is spent")
     p.add_argument("--force", action="store_true", help="for init: overwrite an existing file")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress display")
 
@@ -129,6 +133,13 @@ class RichProgress:
             self._bar.remove_task(self._task)
         self._task = self._bar.add_task(description or "probing", total=total)
 
+    def skip(self, n: int) -> None:
+        """n requests came from the cache: leave them out of the bar, so the ETA counts only the rest."""
+        if self._task is not None:
+            task = self._bar.tasks[-1]
+            self._bar.update(self._task, total=max(0, (task.total or 0) - n),
+                             description=f"{task.description} ({n} from the cache)")
+
     def update(self, n: int = 1) -> None:
         if self._task is not None:
             self._bar.advance(self._task, n)
@@ -143,10 +154,10 @@ class RichProgress:
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
-    import json
     from pathlib import Path
 
     from advisor.commands import emit
+    from advisor.core.io import clean_terminal, to_json
     from advisor.core.probe import render_markdown, render_text
     from advisor.core.probe.report import models_that_never_answered
     from advisor.core.probe.config import SUITES, load_config
@@ -177,6 +188,7 @@ def run(args: argparse.Namespace) -> int:
             cfg, suites, progress=progress,
             cache_path=Path(args.cache) if args.cache else None,
             use_cache=not args.no_cache, resume=args.resume, budget_usd=args.budget_usd,
+            on_wait=lambda msg: print(f"advisor: {clean_terminal(msg)}", file=sys.stderr, flush=True),
         ))
     finally:
         stop = getattr(progress, "stop", None)
@@ -184,16 +196,16 @@ def run(args: argparse.Namespace) -> int:
             stop()
 
     if args.format == "json":
-        text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+        text = to_json(report)
     elif args.format == "md":
         text = render_markdown(report)
     else:
         text = render_text(report)
     emit(text, args.output)
     for w in report.get("warnings") or []:
-        print(f"advisor: warning: {w}", file=sys.stderr)
+        print(f"advisor: warning: {clean_terminal(str(w))}", file=sys.stderr)
     if report.get("cost_note"):
-        print(f"advisor: note: {report['cost_note']}", file=sys.stderr)
+        print(f"advisor: note: {clean_terminal(str(report['cost_note']))}", file=sys.stderr)
 
     dead = models_that_never_answered(report)
     if dead:

@@ -21,7 +21,9 @@ according to the model name:
 Fault prefixes, ``<fault>+<behaviour>`` (e.g. ``429+base``), act on the first
 attempt of each distinct request, then the behaviour answers: ``429`` (with
 ``Retry-After: 0``), ``500``, ``garbage`` (a 200 whose body is not JSON),
-``hang`` (sleeps ``hang_s``, past the client's timeout); ``down`` fails every
+``hang`` (sleeps ``hang_s``, past the client's timeout); ``surrogate`` adds a
+lone UTF-16 surrogate (``\\ud800``, escaped in the JSON body) to every answer; ``escape`` fails every
+attempt with a 400 whose message holds terminal escape sequences; ``down`` fails every
 attempt with 500; ``keyecho`` fails every attempt with a 401 whose message
 repeats the API key it was sent (leak tests).
 """
@@ -138,14 +140,26 @@ class ModelServer:
         self.headers_seen: list[dict[str, str]] = []
         self.app = web.Application()
         self.app.router.add_post("/v1/chat/completions", self.chat)
+        self.app.router.add_get("/stats", self.stats)  # for the bench: the span of the last batch
+        self.first_in: Optional[float] = None  # when the first request since reset arrived (epoch s)
+        self.last_out: Optional[float] = None  # when the last answer since reset was sent
         self._lock = threading.Lock()
 
     @property
     def total(self) -> int:
         return sum(self.requests.values())
 
+    async def stats(self, request: web.Request) -> web.StreamResponse:
+        """``{"requests", "first_in", "last_out", "span_s"}`` since the last reset; ``?reset=1`` resets."""
+        out = {"requests": self.total, "first_in": self.first_in, "last_out": self.last_out,
+               "span_s": (self.last_out - self.first_in) if self.first_in and self.last_out else None}
+        if request.query.get("reset"):
+            self.reset()
+        return web.json_response(out)
+
     def reset(self) -> None:
         with self._lock:
+            self.first_in = self.last_out = None
             self.requests.clear()
             self.attempts.clear()
             self.faults.clear()
@@ -157,6 +171,8 @@ class ModelServer:
         msgs = body["messages"]
         fp = hashlib.sha256(json.dumps([model, msgs], sort_keys=True).encode()).hexdigest()
         with self._lock:
+            if self.first_in is None:
+                self.first_in = time.time()
             self.requests[model] += 1
             self.attempts[fp] += 1
             attempt = self.attempts[fp]
@@ -165,6 +181,9 @@ class ModelServer:
         if self.latency:
             await asyncio.sleep(self.latency)
         fault, _, behaviour = model.rpartition("+")
+        if fault == "escape":  # a hostile or broken server: its error text tries to drive the terminal
+            return web.json_response({"error": {"message": "bad \x1b]0;pwned\x07\x1b[2J\x1b[31mrequest\x9b1m",
+                                                "type": "invalid_request_error"}}, status=400)
         if fault == "down":
             return web.json_response({"error": {"message": "server down"}}, status=500)
         if fault == "keyecho":  # a careless proxy that echoes the credential in its error
@@ -184,7 +203,10 @@ class ModelServer:
             if fault == "hang":
                 await asyncio.sleep(self.hang_s)
         answer = self.answer(behaviour, msgs)
+        if fault == "surrogate":
+            answer += "\ud800"
         prompt_words = sum(len(str(m.get("content", "")).split()) for m in msgs)
+        self.last_out = time.time()
         return web.json_response({
             "id": "chatcmpl-" + fp[:12],
             "object": "chat.completion",
