@@ -48,7 +48,7 @@ def cli():
 # else is the fast layer: ``pytest -m "not slow"`` (the core: decide, conditions, triage
 # detectors and readers, probe statistics, io, redaction) runs in seconds.
 SLOW_PATHS = (
-    "tests/tui/", "tests/prompt/",
+    "tests/tui/", "tests/prompt/", "tests/hostile/",
     "tests/probe/test_cli_e2e.py", "tests/probe/test_runs.py", "tests/probe/test_feeds.py",
     "tests/probe/test_tui.py", "tests/probe/test_key_shapes.py",
     "tests/triage/test_tui.py", "tests/triage/test_cli.py",
