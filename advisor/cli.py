@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -17,7 +18,7 @@ from advisor import __version__
 from advisor.errors import EXIT_INTERRUPTED, EXIT_USAGE, GateFailed, UserError
 
 # Order here is the order ``advisor --help`` lists them.
-COMMANDS = ("interview", "decide", "init", "rules", "explain", "triage", "probe")
+COMMANDS = ("interview", "decide", "init", "rules", "explain", "triage", "probe", "schema", "completion")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -80,6 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     _harden_stdio()
     try:
         parser = build_parser()
+        if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (advisor completion SHELL)
+            import argcomplete
+
+            argcomplete.autocomplete(parser)
         args = parser.parse_args(args_list)
         if args.command is None:
             from advisor.commands import app

@@ -78,7 +78,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", nargs="?", metavar="FILE", help="for init: where to write (default probe.yaml)")
     p.add_argument("--config", "-c", metavar="FILE", help="probe config YAML")
     p.add_argument("--suites", metavar="LIST", help="comma-separated subset: task,shift,general,knowledge,format")
-    p.add_argument("--format", "-f", choices=("md", "json", "text"), default="md", help="output format (default md)")
+    p.add_argument("--format", "-f", choices=("md", "json", "text", "markdown", "github"), default="md",
+                   help="output format: md or markdown (default; also for $GITHUB_STEP_SUMMARY), json, text, "
+                        "github (workflow annotations)")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of standard output")
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted run of this config (finished calls come from the cache)")
@@ -106,7 +108,9 @@ def _init(args: argparse.Namespace) -> int:
 
 def _progress(quiet: bool):  # noqa: ANN202 - returns a Progress implementation
     """Rich progress on an interactive terminal, nothing in CI or when piped."""
-    if quiet or not sys.stderr.isatty() or os.environ.get("CI"):
+    from advisor.commands.term import progress_allowed
+
+    if quiet or not progress_allowed():
         from advisor.core.probe.runner import SilentProgress
 
         return SilentProgress()
@@ -197,8 +201,14 @@ def run(args: argparse.Namespace) -> int:
 
     if args.format == "json":
         text = to_json(report)
-    elif args.format == "md":
+    elif args.format in ("md", "markdown"):
         text = render_markdown(report)
+    elif args.format == "github":
+        from advisor.core.ci import probe_github
+
+        from advisor.core.io import clean_data
+
+        text = probe_github(clean_data(report))
     else:
         text = render_text(report)
     emit(text, args.output)

@@ -33,7 +33,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--step-col", metavar="NAME", help="log column holding the step")
     p.add_argument("--loss-col", metavar="NAME", help="log column holding the training loss")
     p.add_argument("--eval-col", metavar="NAME", help="log column holding the eval loss")
-    p.add_argument("--format", "-f", choices=("text", "md", "json"), default="text", help="output format (default text)")
+    p.add_argument("--format", "-f", choices=("text", "md", "json", "markdown", "github"), default="text",
+                   help="output format: text (default: the terminal report), md or markdown (also for "
+                        "$GITHUB_STEP_SUMMARY), json, github (workflow annotations)")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of standard output")
 
 
@@ -52,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
             "  advisor triage --symptom good_early_worse_later --epochs 5 --method lora --lr 3e-4\n"
             "(`advisor triage --help` lists every option)"
         )
-    progress = _FileProgress() if (args.train or args.eval) and sys.stderr.isatty() else None
+    from advisor.commands.term import progress_allowed
+
+    progress = _FileProgress() if (args.train or args.eval) and progress_allowed() else None
     try:
         report = run_triage(
             log=args.log, train=args.train, eval=args.eval, symptom=args.symptom, lr=args.lr, epochs=args.epochs,
@@ -65,19 +69,20 @@ def run(args: argparse.Namespace) -> int:
     data = report.to_contract()
     if args.format == "json":
         text = to_json(data)
-    elif args.format == "md":
+    elif args.format in ("md", "markdown"):
         text = render_markdown(data)
+    elif args.format == "github":
+        from advisor.core.ci import triage_github
+
+        text = triage_github(clean_data(data))  # annotations reach a terminal-like log: no control sequences
     else:
         text = None
     if text is not None or args.output:
         emit(text if text is not None else render_text(data, width=110, color=False), args.output)
         return 0
-    from rich.console import Console
+    from advisor.commands.term import console
 
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=120)  # piped: rich's default 80 columns squeezes the tables
-    print_report(clean_data(data), console)
+    print_report(clean_data(data), console())
     return 0
 
 

@@ -42,6 +42,7 @@ import os
 import re
 import stat
 import tempfile
+import threading
 from pathlib import Path
 from typing import IO, Any, Optional, get_args
 
@@ -685,15 +686,26 @@ def validation_error(
     return UserError(msg, file=file, line=line, key=key)
 
 
-def _write_stream(target: Path, text: str, mode: int) -> Path:
+_umask_lock = threading.Lock()
+
+
+def _current_umask() -> int:
+    """The process umask (read by setting and restoring it; the lock keeps threads from racing)."""
+    with _umask_lock:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+def _write_stream(target: Path, text: str, mode: int, shown: Optional[Path] = None) -> Path:
     """Write to a device (``/dev/null``, ``/dev/stdout``) or a pipe with a reader: no rename possible."""
     flags = os.O_WRONLY | (getattr(os, "O_NONBLOCK", 0) if stat.S_ISFIFO(mode) else 0)
     try:
         fd = os.open(str(target), flags)
     except OSError as e:
         if e.errno == errno.ENXIO:  # a FIFO nobody reads: writing would wait forever
-            raise UserError("cannot write: a named pipe (FIFO) with no reader", file=str(target)) from None
-        raise os_error(e, target, action="cannot write") from None
+            raise UserError("cannot write: a named pipe (FIFO) with no reader", file=str(shown or target)) from None
+        raise os_error(e, shown or target, action="cannot write") from None
     try:
         os.set_blocking(fd, True)
         data = text.encode("utf-8")
@@ -701,13 +713,14 @@ def _write_stream(target: Path, text: str, mode: int) -> Path:
             n = os.write(fd, data)
             data = data[n:]
     except OSError as e:
-        raise os_error(e, target, action="cannot write") from None
+        raise os_error(e, shown or target, action="cannot write") from None
     finally:
         os.close(fd)
     return target
 
 
-def atomic_write(path: str | os.PathLike[str], text: str) -> Path:
+def atomic_write(path: str | os.PathLike[str], text: str, *, mode: int | None = None,
+                 overwrite: bool = True) -> Path:
     """Write ``text`` to ``path`` atomically (temp file in the same folder, then rename).
 
     A reader sees either the old file or the new one, never half of either;
@@ -715,43 +728,81 @@ def atomic_write(path: str | os.PathLike[str], text: str) -> Path:
     device or a named pipe (``/dev/stdout``, ``/dev/null``) is written to
     directly: renaming over it would replace the device.
 
+    The file gets the permissions a plain ``open(path, "w")`` would give it:
+    an existing file keeps its mode, a new one gets ``0o666`` less the umask
+    (so a record on a shared box is readable by the team when the umask says
+    so). ``mode`` forces one (sessions are private: ``0o600``). When ``path``
+    is a symbolic link, the file it points to is replaced and the link stays.
+    With ``overwrite=False`` the file appears complete or not at all, and an
+    existing one is never replaced (``FileExistsError``, nothing written).
+
     Raises:
         UserError: the folder does not exist or cannot be written.
+        FileExistsError: ``overwrite`` is false and ``path`` exists.
     """
     target = Path(path)
+    try:
+        link = target.is_symlink()
+    except OSError:  # a name too long and the like: the write below reports it
+        link = False
+    if link:
+        # Write through the link (as `>` in a shell does): replacing the link with a
+        # file would silently detach whatever the link was there for.
+        target = Path(os.path.realpath(target))
     folder = target.parent if str(target.parent) else Path(".")
     try:
         st = os.stat(target)
     except FileNotFoundError:
         st = None
     except OSError as e:
-        raise os_error(e, target, action="cannot write") from None
+        raise os_error(e, Path(path), action="cannot write") from None
     if st is not None and stat.S_ISDIR(st.st_mode):
-        raise UserError("cannot write: is a directory, expected a file", file=str(target))
+        raise UserError("cannot write: is a directory, expected a file", file=str(path))
     if st is not None and (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
-        return _write_stream(target, text, st.st_mode)
+        return _write_stream(target, text, st.st_mode, Path(path))
     if st is not None and not stat.S_ISREG(st.st_mode):
-        raise UserError(f"cannot write: is {_kind_word(st.st_mode)}, expected a regular file", file=str(target))
+        raise UserError(f"cannot write: is {_kind_word(st.st_mode)}, expected a regular file", file=str(path))
     if not folder.is_dir():
-        raise UserError("cannot write: folder does not exist", file=str(target))
+        raise UserError("cannot write: folder does not exist", file=str(path))
+    if mode is None:
+        try:
+            mode = stat.S_IMODE(target.stat().st_mode)
+        except OSError:
+            mode = 0o666 & ~_current_umask()
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as e:
-        raise os_error(e, target, action="cannot write") from None
+        raise os_error(e, Path(path), action="cannot write") from None
     try:
+        # mkstemp creates the file 0600 whatever the umask; give it the final mode before the rename.
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", errors="strict") as fh:
             fh.write(clean_surrogates(text))
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        if overwrite:
+            os.replace(tmp, target)
+        else:
+            try:
+                os.link(tmp, target)  # fails if target exists: no check-then-write race
+            except FileExistsError:
+                raise
+            except OSError:  # a filesystem without hard links: check, then rename
+                if os.path.lexists(target):
+                    raise FileExistsError(errno.EEXIST, "File exists", str(target)) from None
+                os.replace(tmp, target)
+            else:
+                os.unlink(tmp)
     except BaseException as e:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(e, FileExistsError) and not overwrite:
+            raise
         if isinstance(e, OSError):
             # full disk, quota, a directory in the way: the old file is intact
             raise UserError(f"cannot write: {os_reason(e)} (the previous file, if any, is unchanged)",
-                            file=str(target)) from None
+                            file=str(path)) from None
         raise
     return target

@@ -390,7 +390,9 @@ def _triage_section(triage: dict[str, Any]) -> str:
 
 def render_json(assessment: Assessment, *, triage: Optional[dict] = None, evidence: Optional[dict] = None) -> str:
     """The docs/formats.md section 2 object, pretty-printed (triage/evidence as extra keys)."""
-    data = assessment.to_contract()
+    from advisor.core.schemas import SCHEMA_VERSION
+
+    data = {"schema_version": SCHEMA_VERSION, **assessment.to_contract()}
     if triage is not None:
         data["triage"] = triage
     if evidence is not None:

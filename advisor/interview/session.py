@@ -180,7 +180,7 @@ class SessionStore:
         session.updated = _now()
         path = session.path or self.path_for(session)
         try:
-            atomic_write(path, session.to_json())
+            atomic_write(path, session.to_json(), mode=0o600)  # private: an autosave, not an export
         except UserError as e:
             # A full disk or a vanished folder: the previous version of the file is intact.
             raise UserError(f"cannot save the session: {e.message}", file=str(path)) from None

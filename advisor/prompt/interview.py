@@ -190,6 +190,68 @@ def write_outputs(interview: Interview, *, answers_out: Optional[Path], record_o
     return written
 
 
+def ask_where_to_save(interview: Interview, prompter: Prompter) -> tuple[Optional[Path], bool]:
+    """Ask where the record goes: the decisions folder (numbered), a named file, or nowhere.
+
+    Returns ``(path, to_folder)``; an existing file is replaced only if the user says so.
+    """
+    from advisor.core import decisions
+
+    folder = decisions.folder_for(None)
+    nxt = decisions.next_path(folder, interview.effective_answers().task.description)
+    choice = prompter.select("Save the decision record?", [
+        (f"Add it to {folder}/ as {nxt.name} (numbered; the index is updated)", "folder"),
+        ("Save it to a file I name", "file"),
+        ("Don't save it", None),
+    ], default_index=0)
+    if choice == "folder":
+        return nxt, True
+    if choice is None:
+        return None, False
+    while True:
+        text = prompter.text("File name for the record (.md, or .json for JSON; empty to skip)", default="",
+                             validate=lambda t: True).strip()
+        if not text:
+            return None, False
+        path = Path(text).expanduser()
+        if not path.exists():
+            return path, False
+        again = prompter.select(f"{path} already exists. Overwrite it?", [
+            ("No: choose another name", "rename"), ("Yes: overwrite it", "overwrite"), ("Don't save it", None),
+        ], default_index=0)
+        if again == "overwrite":
+            return path, False
+        if again is None:
+            return None, False
+
+
+def save_to_decisions(interview: Interview, prompter: Prompter, *, today: _dt.date) -> list[Path]:
+    """Add the record to the decisions folder; offer to supersede a record on the same job."""
+    from advisor.core import decisions
+    from advisor.core.decide import decide
+    from advisor.core.record import render_markdown
+
+    answers = interview.effective_answers()
+    folder = decisions.folder_for(None)
+    same = decisions.find_same_job(folder, answers.task.description)
+    supersede = []
+    if same:
+        names = ", ".join(f"{r.path.name} ({r.date or 'no date'})" for r in same)
+        if prompter.select(f"An earlier record decides the same job: {names}. Supersede it?", [
+            ("No: keep both as they are", False),
+            ("Yes: mark it superseded by the new record (its text is kept)", True),
+        ], default_index=0):
+            supersede = same
+    a = decide(answers, interview.kb)
+    saved = decisions.save_record(render_markdown(a, interview.kb, date=today), folder=folder,
+                                  description=answers.task.description, supersede=supersede)
+    for p in saved.superseded:
+        prompter.say(f"Marked {p} superseded by {saved.path.name}")
+    if saved.note:
+        prompter.say(saved.note)
+    return [saved.path] + ([saved.index] if saved.index else [])
+
+
 def run_plain(
     kb: KnowledgeBase,
     prompter: Prompter,
@@ -251,13 +313,14 @@ def run_plain(
     run_interview(interview, prompter, on_answer=save)
     save(interview)
     prompter.say(summary(interview))
+    to_folder = False
     if record_out is None and ask_record_path:
-        default = f"decision-record-{today.isoformat()}.md"
-        text = prompter.text("Save the decision record to (empty to skip)", default=default,
-                             validate=lambda t: True).strip()
-        record_out = Path(text).expanduser() if text else None
+        record_out, to_folder = ask_where_to_save(interview, prompter)
     try:
-        written = write_outputs(interview, answers_out=answers_out, record_out=record_out, today=today)
+        written = write_outputs(interview, answers_out=answers_out, record_out=None if to_folder else record_out,
+                                today=today)
+        if to_folder:
+            written += save_to_decisions(interview, prompter, today=today)
     except OSError as e:  # a failed rename (full disk) comes through atomic_write as is
         raise UserError(f"cannot write: {e.strerror or e}", file=str(e.filename or record_out or answers_out)) from None
     for path in written:

@@ -237,11 +237,22 @@ class AdvisorApp(App[None]):
         return path
 
     def write_markdown(self, path: Path, interview: "Interview", assessment: "Assessment") -> None:
-        """Write the MADR decision record."""
+        """Write the MADR decision record: the next numbered one in the decisions folder, or ``path``."""
+        from advisor.core import decisions
         from advisor.core.io import atomic_write
         from advisor.core.record import render_markdown
 
-        atomic_write(path, render_markdown(assessment, interview.kb, date=self.today))
+        text = render_markdown(assessment, interview.kb, date=self.today)
+        desc = interview.effective_answers().task.description
+        folder = decisions.folder_for(None)
+        if path.resolve() == decisions.next_path(folder, desc).resolve():
+            saved = decisions.save_record(text, folder=folder, description=desc)
+            same = [r for r in decisions.find_same_job(folder, desc) if r.path != saved.path]
+            if same:
+                self.notify(f"{', '.join(r.path.name for r in same)} decided the same job and stays as it is "
+                            "(`advisor decide --save --supersedes N` marks it superseded)", timeout=10)
+            return
+        atomic_write(path, text)
 
     def write_json(self, path: Path, interview: "Interview", assessment: "Assessment") -> None:
         """Write the docs/formats.md section 2 JSON."""
@@ -289,7 +300,7 @@ class AdvisorApp(App[None]):
         from advisor.tui.screens.result import ResultScreen
 
         if isinstance(screen, ResultScreen):
-            yield SystemCommand("Export the decision record (markdown)", "MADR record, default decision-record-DATE.md",
+            yield SystemCommand("Export the decision record (markdown)", "MADR record, the next numbered file in docs/decisions",
                                 screen.action_export_markdown)
             yield SystemCommand("Export the result as JSON", "docs/formats.md section 2 JSON", screen.action_export_json)
             yield SystemCommand("Save the answers file", "answers.yaml for advisor decide --answers",

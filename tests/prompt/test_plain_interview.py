@@ -45,6 +45,8 @@ class ScriptedPrompter:
         self.kb = kb
         self.script = {k: list(v) if isinstance(v, list) else [v] for k, v in script.items()}
         self.record_path = record_path
+        self.supersede = False
+        self.overwrite: Any = "overwrite"
         self.asked: list[str] = []
         self.said: list[str] = []
         self.rejected: list[tuple[str, str]] = []
@@ -60,6 +62,13 @@ class ScriptedPrompter:
         return queue.pop(0) if len(queue) > 1 else queue[0]
 
     def select(self, message: str, choices: list[tuple[str, Any]], *, default_index: int) -> Any:
+        if message.startswith("Save the decision record"):
+            # record_path "": don't save; "folder": the decisions folder; else a file name
+            return None if not self.record_path else ("folder" if self.record_path == "folder" else "file")
+        if message.startswith(("An earlier record decides the same job", )):
+            return self.supersede
+        if "already exists. Overwrite it?" in message:
+            return self.overwrite
         key = self._key(message)
         self.asked.append(key)
         wanted = self._next(key)
@@ -69,7 +78,7 @@ class ScriptedPrompter:
         return wanted
 
     def text(self, message: str, *, default: str, validate: Callable[[str], "bool | str"]) -> str:
-        if message.startswith("Save the decision record"):
+        if message.startswith("File name for the record"):
             return self.record_path
         key = self._key(message)
         self.asked.append(key)

@@ -64,12 +64,16 @@ async def test_whole_interview_to_exported_record(make_app, kb, tmp_path, sessio
         shown = screen_text(app)
         assert f"Recommendation: {kb.option(expected.primary).name}" in shown
 
-        await export(pilot, "m", "decision-record-2026-03-14.md")
+        await export(pilot, "m", "docs/decisions/0001-extract-12-fields-from-supplier-invoices-into.md")
         await export(pilot, "j", "decision-record-2026-03-14.json")
         await export(pilot, "s", "answers.yaml")
 
-    md = (tmp_path / "decision-record-2026-03-14.md").read_text(encoding="utf-8")
-    assert md == render_markdown(expected, kb, date=TODAY)
+    record = tmp_path / "docs/decisions/0001-extract-12-fields-from-supplier-invoices-into.md"
+    md = record.read_text(encoding="utf-8")
+    # the rendered record, plus the job id the decisions folder uses to find later decisions on it
+    assert md.split("\n---\n", 1)[1] == render_markdown(expected, kb, date=TODAY).split("\n---\n", 1)[1]
+    assert "advisor-job: " in md.split("\n---\n", 1)[0]
+    assert (tmp_path / "docs" / "decisions" / "index.md").read_text(encoding="utf-8").count(record.name) == 1
     # A few facts a reader would check, spelled out (not only "same as the renderer").
     assert f'Chosen option: "{kb.option(expected.primary).name}"' in md
     for reason in expected.options[0].reasons:

@@ -304,7 +304,10 @@ def _report(cfg: ProbeConfig, suites: list[str], cases: list[Case], outcomes: di
         settings["judge"] = dict(JUDGE_SETTINGS)
     if cfg.shift.paraphrase_model and "shift" in suites:
         models["paraphrase"] = cfg.shift.paraphrase_model
+    from advisor.core.schemas import SCHEMA_VERSION
+
     return {
+        "schema_version": SCHEMA_VERSION,
         "models": models,
         "settings": settings,
         "suites": blocks,

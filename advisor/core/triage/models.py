@@ -89,7 +89,10 @@ class TriageReport(BaseModel):
         if self.best_checkpoint is not None:
             b = self.best_checkpoint
             best = {"step": _num(b.step), "epoch": b.epoch, "eval_loss": b.eval_loss, "eval_set": b.eval_set, "where": b.where}
+        from advisor.core.schemas import SCHEMA_VERSION
+
         return {
+            "schema_version": SCHEMA_VERSION,
             "causes": causes,
             "findings": findings,
             "best_checkpoint": best,

@@ -44,6 +44,7 @@ class ExportScreen(ModalScreen[Optional[Path]]):
         self.title_text = title
         self.default = default
         self.write = write
+        self._overwrite: Optional[Path] = None  # the existing file the user confirmed to replace
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
@@ -70,6 +71,11 @@ class ExportScreen(ModalScreen[Optional[Path]]):
         path = Path(text).expanduser()
         if not path.is_absolute():
             path = Path.cwd() / path
+        if path.exists() and self._overwrite != path:
+            # Never replace a file without an explicit choice: a second Save on the same name is that choice.
+            self._overwrite = path
+            error.update(f"{text} already exists. Press Save again to overwrite it, or change the name.")
+            return
         try:
             self.write(path)
         except UserError as e:

@@ -251,7 +251,10 @@ class ResultScreen(Screen[Optional[str]]):
         return self.app.today  # type: ignore[attr-defined]
 
     def action_export_markdown(self) -> None:
-        default = f"decision-record-{self._today().isoformat()}.md"
+        from advisor.core.decisions import folder_for, next_path
+
+        # The next numbered record in the decisions folder (MADR): a second export never replaces the first.
+        default = str(next_path(folder_for(None), self.interview.effective_answers().task.description))
         self._export("Export the decision record (markdown)", default, self.app.write_markdown)  # type: ignore[attr-defined]
 
     def action_export_json(self) -> None:
