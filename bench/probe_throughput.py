@@ -81,6 +81,10 @@ def setup() -> int:
         subprocess.run(["npm", "init", "-y"], cwd=TOOLS / "promptfoo", check=True, capture_output=True)
         subprocess.run(["npm", "install", "--no-audit", "--no-fund", f"promptfoo@{PROMPTFOO_VERSION}"],
                        cwd=TOOLS / "promptfoo", check=True)
+    # This release looks for its database migrations in drizzle/ beside dist/, but ships them in dist/drizzle.
+    pkg = TOOLS / "promptfoo" / "node_modules" / "promptfoo"
+    if (pkg / "dist" / "drizzle").is_dir() and not (pkg / "drizzle").exists():
+        (pkg / "drizzle").symlink_to(Path("dist") / "drizzle")
     if not INSPECT.exists():
         subprocess.run([sys.executable, "-m", "venv", str(TOOLS / "inspect-venv")], check=True)
         subprocess.run([str(TOOLS / "inspect-venv" / "bin" / "pip"), "install", "-q", "inspect_ai", "openai"],
