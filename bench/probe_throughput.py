@@ -19,6 +19,7 @@ request in to the last answer out, the same yardstick for all five). The
 median of ``--rounds`` is reported, with the best in brackets.
 
     python bench/probe_throughput.py --setup              # once: promptfoo and inspect_ai into bench/.tools
+    python bench/probe_throughput.py --setup-proxy        # once: litellm's proxy, for tests/probe/test_proxy.py
     python bench/probe_throughput.py [--n 200] [--concurrency 20] [--latency 0.2] [--rounds 5]
                                      [--only advisor,openai]
 
@@ -50,6 +51,25 @@ SYSTEM = "Route the ticket. Answer with the queue only."
 MODELS = ("base", "tuned")
 
 
+#: What litellm's proxy imports at start, for the litellm version the project installs
+#: (its ``proxy`` extra points at a separate package that is not always on the index).
+PROXY_DEPS = ["fastapi", "uvicorn", "uvloop", "backoff", "orjson", "apscheduler", "pyjwt", "cryptography",
+              "python-multipart", "email-validator", "websockets", "rq", "gunicorn", "pynacl", "semver",
+              "expression", "fastapi-sso", "mcp", "soundfile"]
+
+
+def setup_proxy() -> int:
+    """A venv with litellm's proxy (for tests/probe/test_proxy.py) under bench/.tools/proxy-venv."""
+    from importlib.metadata import version
+
+    venv = TOOLS / "proxy-venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", f"litellm=={version('litellm')}", *PROXY_DEPS],
+                   check=True)
+    print(f"ready: {venv / 'bin' / 'litellm'}")
+    return 0
+
+
 def setup() -> int:
     """Install the pinned promptfoo (npm) and inspect_ai (its own venv) under bench/.tools."""
     TOOLS.mkdir(parents=True, exist_ok=True)
@@ -61,6 +81,10 @@ def setup() -> int:
         subprocess.run(["npm", "init", "-y"], cwd=TOOLS / "promptfoo", check=True, capture_output=True)
         subprocess.run(["npm", "install", "--no-audit", "--no-fund", f"promptfoo@{PROMPTFOO_VERSION}"],
                        cwd=TOOLS / "promptfoo", check=True)
+    # This release looks for its database migrations in drizzle/ beside dist/, but ships them in dist/drizzle.
+    pkg = TOOLS / "promptfoo" / "node_modules" / "promptfoo"
+    if (pkg / "dist" / "drizzle").is_dir() and not (pkg / "drizzle").exists():
+        (pkg / "drizzle").symlink_to(Path("dist") / "drizzle")
     if not INSPECT.exists():
         subprocess.run([sys.executable, "-m", "venv", str(TOOLS / "inspect-venv")], check=True)
         subprocess.run([str(TOOLS / "inspect-venv" / "bin" / "pip"), "install", "-q", "inspect_ai", "openai"],
@@ -195,9 +219,12 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--only", default="advisor,litellm,openai,promptfoo,inspect_ai")
     ap.add_argument("--setup", action="store_true", help="install promptfoo and inspect_ai under bench/.tools")
+    ap.add_argument("--setup-proxy", action="store_true", help="install litellm's proxy under bench/.tools (tests)")
     a = ap.parse_args()
     if a.setup:
         return setup()
+    if a.setup_proxy:
+        return setup_proxy()
     if a.latency <= 0 or a.n <= 0 or a.concurrency <= 0 or a.n % len(MODELS):
         ap.error("--latency, --n and --concurrency must be > 0, and --n even")
     names = [x.strip() for x in a.only.split(",") if x.strip()]

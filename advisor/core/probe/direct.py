@@ -125,7 +125,9 @@ async def complete(session: Any, ep: Endpoint, messages: list[dict[str, str]], s
     body = json.dumps(request_body(ep, messages, settings), ensure_ascii=False)
     try:
         async with session.post(base_url(ep) + "/chat/completions", data=body.encode("utf-8"), headers=headers,
-                                timeout=aiohttp.ClientTimeout(total=timeout_s)) as resp:
+                                # like litellm's (httpx) timeout: per phase, not one total
+                                timeout=aiohttp.ClientTimeout(total=None, sock_connect=timeout_s,
+                                                              sock_read=timeout_s)) as resp:
             text = await resp.text(errors="replace")
             resp_headers = {k.lower(): v for k, v in resp.headers.items()}
             if resp.status >= 300:

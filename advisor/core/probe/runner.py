@@ -457,7 +457,13 @@ class Runner:
     async def _request(self, call: Call, ep: Endpoint, litellm: Any, session: Any) -> CallResult:
         """One attempt, by the endpoint's path."""
         if litellm is None or (session is not None and direct.is_direct(ep, self.transport)):
-            data, headers = await direct.complete(session, ep, call.messages, call.settings, self.timeout_s)
+            # As on the litellm path: the per-phase timeouts fire first; this guards a trickling answer.
+            if _TIMEOUT is not None:
+                async with _TIMEOUT(self.timeout_s + 2):
+                    data, headers = await direct.complete(session, ep, call.messages, call.settings, self.timeout_s)
+            else:  # pragma: no cover - Python 3.10
+                data, headers = await asyncio.wait_for(
+                    direct.complete(session, ep, call.messages, call.settings, self.timeout_s), self.timeout_s + 2)
             content, pt, ct, served = direct.parse(data)
             cost = direct.price(ep.model, pt, ct)
             if cost is None:
