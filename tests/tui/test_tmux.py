@@ -80,6 +80,7 @@ class Tmux:
 def tmux(tmp_path: Path):
     env = {
         "ADVISOR_DATA_DIR": str(tmp_path / "data"),
+        "ADVISOR_CONFIG_DIR": str(tmp_path / "config"),
         "TERM": "xterm-256color",
         "LITELLM_LOCAL_MODEL_COST_MAP": "True",
         "PATH": os.environ.get("PATH", ""),

@@ -32,6 +32,22 @@ class InterviewScreen(Screen[Optional[Interview]]):
         session: where the answers are autosaved.
     """
 
+    HELP_TITLE = "Interview"
+    HELP = """
+One question at a time, grouped by topic. Every answer is saved at once, so closing the
+terminal loses nothing (`advisor --resume` opens it again).
+
+- **A list of choices**: the arrows and **Enter**, or the choice's number; **0** is
+  *I don't know* on every question.
+- **A number or a sentence**: type it and press **Enter**; leave it empty if you don't know.
+  Numbers take `50,000` or `10%`.
+- *I don't know* is a fine answer: it lowers the confidence and shows up in the result as
+  an open question, with what it could change.
+
+The **current leaning** shows the levers' scores after your answers and the rules that
+weigh most; on a narrow terminal it is one line, and **ctrl+l** shows it in full.
+"""
+
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+n", "forward", "Skip/next", priority=True),

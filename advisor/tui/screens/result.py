@@ -73,6 +73,18 @@ class ResultScreen(Screen[Optional[str]]):
         session: the autosaved session, updated when an answer changes.
     """
 
+    HELP_TITLE = "Result"
+    HELP = """
+The recommendation for this job and why: the verdict on fine-tuning first, then every
+lever's score rule by rule (**Enter** on a lever opens its rules, rationale and sources),
+what blocks fine-tuning today with the fix for each, the open questions, and what single
+answer would change the advice.
+
+- Change an answer at the bottom (**a** jumps there) and the result recomputes in place.
+- **m** exports the decision record (markdown), **j** the same as JSON, **s** the answers
+  file for `advisor decide --answers`.
+"""
+
     BINDINGS = [
         # Short descriptions: the whole footer must fit in 80 columns.
         Binding("m", "export_markdown", "Export .md"),

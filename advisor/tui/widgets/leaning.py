@@ -65,7 +65,9 @@ class LeaningPanel(Static):
                 parts.append(_line("   ", (f"{r.weight:+g}", "green" if r.weight > 0 else "red"), " ",
                                    (r.title, "dim")))
         parts.append(Text(""))
-        parts.append(_line(("Fine-tuning: ", "bold"), verdict_short(assessment)))
+        answered = any(v is not None for v in assessment.answers.flat().values())
+        # With nothing answered the verdict is only the engine's default: say so, not "tied".
+        parts.append(_line(("Fine-tuning: ", "bold"), verdict_short(assessment) if answered else "no answers yet"))
         if assessment.blockers:
             parts.append(_line((f"Blockers ({len(assessment.blockers)})", "bold red")))
             for b in assessment.blockers:
