@@ -87,10 +87,10 @@ answer would change the advice.
 
     BINDINGS = [
         # Short descriptions: the whole footer must fit in 80 columns.
-        Binding("m", "export_markdown", "Export .md"),
+        Binding("m", "export_markdown", "Record .md"),
         Binding("j", "export_json", "JSON"),
-        Binding("s", "save_answers", "Answers file"),
-        Binding("a", "focus_answers", "Change answer"),
+        Binding("s", "save_answers", "Answers"),
+        Binding("a", "focus_answers", "Change"),
         Binding("b", "interview", "Questions"),
         Binding("escape", "home", "Home"),
     ]
@@ -108,7 +108,7 @@ answer would change the advice.
     def compose(self) -> ComposeResult:
         yield Header()
         yield VerticalScroll(id="result-body")
-        yield Footer()
+        yield Footer(compact=True)  # every key, F1 included, fits in 80 columns
 
     async def on_mount(self) -> None:
         await self.rebuild()
