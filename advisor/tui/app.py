@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from advisor.tui.session import Session, SessionStore
 
 Start = Literal["home", "interview"]
+# The one stylesheet: AdvisorApp loads it, and so do the small host apps the screen tests use.
+STYLESHEET = Path(__file__).with_name("advisor.tcss")
 
 
 def _default_kb_loader() -> "KnowledgeBase":
@@ -46,7 +48,7 @@ def _key_order(item: tuple[str, str]) -> tuple[int, str]:
 class AdvisorApp(App[None]):
     """advisor's full-screen front end (build it with :func:`create_app`)."""
 
-    CSS_PATH = "advisor.tcss"
+    CSS_PATH = STYLESHEET
     TITLE = "advisor"
     SUB_TITLE = "fine-tune, or fix something cheaper first?"
     BINDINGS = [
@@ -285,6 +287,21 @@ and measures base against candidate models.
         title = getattr(screen, "HELP_TITLE", None) or type(screen).__name__.removesuffix("Screen")
         text = type(screen).HELP if type(screen).HELP else "No help for this screen yet."
         self.push_screen(HelpScreen(title, text + "\n\n" + (self.HELP or ""), sorted(keys.items(), key=_key_order)))
+
+    async def action_quit(self) -> None:
+        """Quit; with an unsaved triage or probe result on some screen, ask first."""
+        unsaved = [s for s in self.screen_stack if getattr(s, "unsaved", None) and s.unsaved()]
+        if not unsaved:
+            self.exit()
+            return
+        from advisor.tui.screens.dialogs import confirm_leaving
+
+        holder = unsaved[-1]
+        if holder is not self.screen:
+            # Bring the unsaved result into view (closing what is above it) so "save first" saves it.
+            while self.screen is not holder and len(self.screen_stack) > 1:
+                self.pop_screen()
+        confirm_leaving(holder, holder.action_save, self.exit, leaving="Quit")
 
     def action_toggle_theme(self) -> None:
         """Switch between the dark and the light theme (from any dark theme to light, and back)."""

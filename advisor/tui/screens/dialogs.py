@@ -269,3 +269,64 @@ class HelpScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class ConfirmLeaveScreen(ModalScreen[str]):
+    """Asked before leaving (or quitting) with a result that is not saved: ``"save"``, ``"leave"`` or ``"stay"``.
+
+    Args:
+        what: what would be lost ("a triage result that is not saved").
+        leaving: the verb on the button ("Leave", "Quit").
+    """
+
+    HELP_TITLE = "Unsaved result"
+    HELP = """
+The result on this screen has not been saved anywhere, and it goes when the screen closes.
+**s** saves it first, **l** (or the second button) leaves without it, **escape** stays.
+"""
+    BINDINGS = [
+        Binding("escape", "choose('stay')", "Stay"),
+        Binding("s", "choose('save')", "Save first"),
+        Binding("l", "choose('leave')", "Leave anyway"),
+    ]
+
+    def __init__(self, what: str, leaving: str = "Leave") -> None:
+        super().__init__()
+        self.what = what
+        self.leaving = leaving
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog"):
+            yield Label(f"{self.leaving} without saving?", classes="dialog-title")
+            yield Static(f"You have {self.what}; it is lost if you {self.leaving.lower()} now.", id="confirm-text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save first (s)", id="confirm-save", variant="primary", compact=True)
+                yield Button(f"{self.leaving} anyway (l)", id="confirm-leave", variant="error", compact=True)
+                yield Button("Stay (esc)", id="confirm-stay", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-save", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss((event.button.id or "confirm-stay").removeprefix("confirm-"))
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)
+
+
+def confirm_leaving(screen: Any, save: Callable[[], Any], leave: Callable[[], Any], *, leaving: str = "Leave") -> None:
+    """Call ``leave`` at once when ``screen.unsaved()`` is ``None``; otherwise ask, and save or leave as told."""
+    what = screen.unsaved()
+    if not what:
+        leave()
+        return
+
+    def chosen(choice: Optional[str]) -> None:
+        if choice == "save":
+            save()
+        elif choice == "leave":
+            leave()
+
+    screen.app.push_screen(ConfirmLeaveScreen(what, leaving), callback=chosen)
