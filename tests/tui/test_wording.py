@@ -22,9 +22,9 @@ async def test_300_messy_tickets_answer_the_examples_question(make_app, kb):
     assert "clean" not in q.prompt.lower(), "asking only for clean examples leaves messy data no answer"
     assert "messy" in wording or "noisy" in wording, "the help says messy examples count"
     from advisor.core.answers import Answers
-    from advisor.tui.flow import Interview
+    from advisor.interview.flow import Interview
     from advisor.tui.screens.interview import InterviewScreen
-    from advisor.tui.session import Session
+    from advisor.interview.session import Session
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -66,7 +66,7 @@ NEEDS_EVAL_SET = ("task", "shift", "knowledge", "format")
 
 @dataclass
 class ProbeFinished(Message):
-    """A probe run finished; ``report`` is the CONTRACT section 4 JSON object."""
+    """A probe run finished; ``report`` is the docs/formats.md section 4 JSON object."""
 
     report: dict[str, Any]
 
@@ -422,7 +422,7 @@ built-in sets, and compare them case by case, with 95% intervals rather than bar
     # -- saving -----------------------------------------------------------------------
     @on(Button.Pressed, "#probe-save-btn")
     def action_save(self) -> None:
-        """Write the JSON result (CONTRACT section 4) where the save box says."""
+        """Write the JSON result (docs/formats.md section 4) where the save box says."""
         from advisor.core.io import atomic_write
         from advisor.errors import UserError
 
