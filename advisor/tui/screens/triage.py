@@ -229,6 +229,7 @@ Type a path, or focus a field and pick a file in the tree on the left (enter on 
         table.add_columns("severity", "finding", "where", "detail")
         plot = self.query_one("#triage-curves", PlotextPlot)
         plot.plt.title("loss by step")
+        self.query_one("#triage-log", Input).focus()  # typing a path is the first thing most people do
 
     # -- choosing files ---------------------------------------------------------
     @on(Input.Changed)
