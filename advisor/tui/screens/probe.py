@@ -197,7 +197,8 @@ built-in sets, and compare them case by case, with 95% intervals rather than bar
                 with Horizontal(classes="form-row"):
                     yield Button("Run", id="probe-run", variant="primary", compact=True)
                     yield Button("Cancel", id="probe-cancel", disabled=True, compact=True)
-                    yield ProgressBar(total=None, show_eta=False, id="probe-bar")
+                    # Empty while idle; it pulses (no total) only while litellm loads, then counts calls.
+                    yield ProgressBar(total=1, show_eta=False, id="probe-bar")
         yield Static("", id="probe-status", classes="status-line")
         with VerticalScroll(id="probe-results"):
             table: DataTable = DataTable(id="probe-table", zebra_stripes=True, cursor_type="row")
@@ -309,6 +310,7 @@ built-in sets, and compare them case by case, with 95% intervals rather than bar
         self.saved_to = None
         self._started = time.monotonic()
         self._say(LOADING, "running")
+        self.query_one("#probe-bar", ProgressBar).update(total=None, progress=0)
         self._probe(cfg, suites)
 
     def _set_running(self, running: bool) -> None:
@@ -318,9 +320,13 @@ built-in sets, and compare them case by case, with 95% intervals rather than bar
         self.query_one("#probe-save-btn", Button).disabled = running or self.report is None
         if running:
             self._timer = self.set_interval(0.2, self._paint_progress)
-        elif self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+        else:
+            bar = self.query_one("#probe-bar", ProgressBar)
+            if bar.total is None:  # stopped before any call: no pulse left behind
+                bar.update(total=1, progress=0)
+            if self._timer is not None:
+                self._timer.stop()
+                self._timer = None
         self.refresh_bindings()
 
     def _paint_progress(self) -> None:
