@@ -232,6 +232,7 @@ async def test_ticked_and_unticked_suites_read_differently(make_config, srv, tmp
 
 async def test_while_litellm_loads_the_screen_says_why_it_waits(make_config, srv, tmp_path):
     path = make_config(base="base", candidate="tuned", suites="[general]")
+    path.write_text(path.read_text() + "transport: litellm\n")  # every call through litellm: it must load first
     screen = ProbeScreen(path, root=tmp_path)
     async with Host(screen).run_test(size=(80, 24)) as pilot:
         await pilot.pause()

@@ -182,6 +182,7 @@ built-in sets, and compare them case by case, with 95% intervals rather than bar
         self.saved_to: Optional[str] = None  # where the current report was last saved
         self._timer: Any = None
         self._started = 0.0
+        self._waiting = LOADING  # what the status says until the first call is counted
 
     def compose(self) -> ComposeResult:
         yield Static("Probe evals: base vs candidate on your own cases", classes="screen-title")
@@ -309,7 +310,11 @@ built-in sets, and compare them case by case, with 95% intervals rather than bar
         self.progress = ScreenProgress()
         self.saved_to = None
         self._started = time.monotonic()
-        self._say(LOADING, "running")
+        from advisor.core.probe.engine import needs_litellm
+
+        # Models on OpenAI-compatible endpoints are called directly; only the others wait for litellm.
+        self._waiting = LOADING if needs_litellm(cfg) else "Starting: reading the eval set and the cache…"
+        self._say(self._waiting, "running")
         self.query_one("#probe-bar", ProgressBar).update(total=None, progress=0)
         self._probe(cfg, suites)
 
@@ -336,17 +341,18 @@ built-in sets, and compare them case by case, with 95% intervals rather than bar
             bar.update(total=p.total, progress=p.done)
             self._say(p.line(), "running")
         else:  # still importing litellm, or reading the eval set: say why nothing moves
-            self._say(f"{LOADING} {time.monotonic() - self._started:.0f} s", "running")
+            self._say(f"{self._waiting} {time.monotonic() - self._started:.0f} s", "running")
 
     @work(exclusive=True, exit_on_error=False, group="probe")
     async def _probe(self, cfg: Any, suites: list[str]) -> None:
-        from advisor.core.probe.engine import run_probe
+        from advisor.core.probe.engine import needs_litellm, run_probe
         from advisor.core.probe.runner import _litellm, redact
         from advisor.errors import UserError
 
         try:
-            # Import litellm off the event loop (seconds): the screen keeps painting meanwhile.
-            await asyncio.to_thread(_litellm)
+            if needs_litellm(cfg):
+                # Import litellm off the event loop (seconds): the screen keeps painting meanwhile.
+                await asyncio.to_thread(_litellm)
             report = await run_probe(cfg, suites, progress=self.progress)
         except asyncio.CancelledError:
             self.post_message(ProbeCancelled(self.progress.done, self.progress.total))
