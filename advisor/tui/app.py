@@ -66,9 +66,10 @@ and measures base against candidate models.
   the choice is remembered.
 - **F1** (or **?** outside a text field) shows the help of the screen you are on.
 """
-    # Layout classes on the app (advisor.tcss): below 100 columns the leaning panel folds to one line,
+    # Layout classes on each screen (advisor.tcss): below 100 columns the leaning panel folds to one line,
+    # below 72 the triage and probe file trees give their width to the form,
     # from 120 it widens; below 30 rows the header goes, so that an 80x24 terminal shows a whole question.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (120, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (72, "-narrow"), (100, "-medium"), (120, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
 
     def __init__(

@@ -208,7 +208,7 @@ Type a path, or focus a field and pick a file in the tree on the left (enter on 
                     yield Select([("LoRA", "lora"), ("full", "full")], prompt="method", id="triage-method",
                                  value=self.paths.get("method", Select.NULL), compact=True)
                     yield Button("Run triage", id="triage-run", variant="primary", compact=True)
-        yield Static("Choose files (focus a field, then enter on a file in the tree) and run (ctrl+r). F1: help.",
+        yield Static("Type the paths (or focus a field and pick a file in the tree) and run: ctrl+r. F1: help.",
                      id="triage-status", classes="status-line")
         # Tabs give the chart, the table and the causes the full width: side by side, none of
         # them is readable in an 80- or 120-column terminal. On short terminals the screen scrolls.
