@@ -40,7 +40,7 @@ class HomeScreen(Screen[None]):
     HELP = """
 The four things advisor does. Pick one with the arrows and **Enter**, or its number.
 
-1. **Decide whether to fine-tune**: about 27 plain questions on the job, what goes wrong
+1. **Decide whether to fine-tune**: about thirty plain questions on the job, what goes wrong
    today, your data and your team. The leaning beside them moves with every answer; the
    result explains each lever's score and exports a decision record.
 2. **Triage**: point it at a training log (and the train/eval sets) of a fine-tune that
