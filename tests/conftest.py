@@ -82,3 +82,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             pytest.fail("tmux is not installed: CI must install it (.ci/run does), not skip the terminal test",
                         pytrace=False)
         pytest.skip("tmux is not installed (.ci/run installs it)")
+
+
+@pytest.fixture(autouse=True)
+def _private_config_dir(tmp_path_factory, monkeypatch):
+    """The app's remembered settings (the theme) go to a temporary folder, never the user's config dir."""
+    monkeypatch.setenv("ADVISOR_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))

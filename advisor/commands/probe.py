@@ -163,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
     from advisor.commands import emit
     from advisor.core.io import clean_terminal, to_json
     from advisor.core.probe import render_markdown, render_text
-    from advisor.core.probe.report import models_that_never_answered
+    from advisor.core.probe.report import never_answered_message
     from advisor.core.probe.config import SUITES, load_config
     from advisor.core.probe.engine import run_probe
     from advisor.errors import GateFailed, UserError
@@ -217,15 +217,9 @@ def run(args: argparse.Namespace) -> int:
     if report.get("cost_note"):
         print(f"advisor: note: {clean_terminal(str(report['cost_note']))}", file=sys.stderr)
 
-    dead = models_that_never_answered(report)
+    dead = never_answered_message(report)
     if dead:
-        arm, why = next(iter(dead.items()))
-        raise UserError(
-            f"every request to the {' and '.join(dead)} model failed, so there is nothing to compare; "
-            f"first error ({arm}): {why.rstrip('.')}. Check the model names, api_base and the provider's API key in the "
-            "environment, then run again (answers that did arrive are cached).",
-            file=args.config,
-        )
+        raise UserError(dead, file=args.config)
     failed = []
     if "regression" in args.fail_on:
         reg = [s["id"] for s in report["suites"] if s.get("verdict") == "regression"]

@@ -36,6 +36,7 @@ class _Back:
 BACK: Any = _Back()
 BACK_LABEL = "<- Back to the previous question"
 BACK_TEXT = "<"
+DONT_KNOW_KEY = "0"  # the app's key for "I don't know" too
 
 
 class Prompter(Protocol):
@@ -67,8 +68,10 @@ class QuestionaryPrompter:
     def select(self, message: str, choices: list[tuple[str, Any]], *, default_index: int) -> Any:
         import questionary
 
-        # Indexes as values: questionary replaces a None value with the title.
-        qchoices = [questionary.Choice(title=t, value=i) for i, (t, _) in enumerate(choices)]
+        # Indexes as values: questionary replaces a None value with the title. "I don't know"
+        # (value None) is key 0 on every question, as in the app; the others are numbered from 1.
+        qchoices = [questionary.Choice(title=t, value=i, shortcut_key=DONT_KNOW_KEY if v is None else True)
+                    for i, (t, v) in enumerate(choices)]
         index = questionary.select(
             message, choices=qchoices, default=qchoices[default_index], use_shortcuts=len(choices) <= 36,
             **self.kwargs,
@@ -161,7 +164,8 @@ def summary(interview: Interview) -> str:
         f"Fine-tuning verdict: {a.verdict.replace('_', ' ')}"
         + (f" (method: {a.fine_tune_method})" if a.fine_tune_method else "") + f": {verdict_reason(a)}.",
         f"Confidence: {a.confidence_label} ({a.confidence:.2f}); {len(a.unknowns)} open question(s)",
-        "Ranking: " + ", ".join(f"{o.name} {o.score:+g}" for o in a.options[:4]),
+        # Every lever, fine-tuning included wherever it ranks: it is what the user came to ask about.
+        "Ranking: " + ", ".join(f"{o.name} {o.score:+g}" for o in a.options),
     ]
     for b in a.blockers:
         lines.append(f"  blocker: {b.check}. Fix: {b.fix}")

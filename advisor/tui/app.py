@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from advisor.interview.session import Session, SessionStore
 
 Start = Literal["home", "interview"]
+# The one stylesheet: AdvisorApp loads it, and so do the small host apps the screen tests use.
+STYLESHEET = Path(__file__).with_name("advisor.tcss")
 
 
 def _default_kb_loader() -> "KnowledgeBase":
@@ -37,17 +39,38 @@ def _default_kb_loader() -> "KnowledgeBase":
     return cached_knowledge()
 
 
+def _key_order(item: tuple[str, str]) -> tuple[int, str]:
+    # Single keys first (1, n, m ...), then modified ones (ctrl+...), then function keys.
+    key = item[0]
+    return (0 if len(key) == 1 else 2 if key.lower().startswith("f") and key[1:].isdigit() else 1, key)
+
+
 class AdvisorApp(App[None]):
     """advisor's full-screen front end (build it with :func:`create_app`)."""
 
-    CSS_PATH = "advisor.tcss"
+    CSS_PATH = STYLESHEET
     TITLE = "advisor"
     SUB_TITLE = "fine-tune, or fix something cheaper first?"
     BINDINGS = [
-        Binding("ctrl+t", "toggle_theme", "Dark/light", priority=True),
+        # F1 also from a text field; "?" wherever it is not typed into one.
+        Binding("f1,question_mark", "help", "Help", key_display="F1"),
+        Binding("ctrl+t", "toggle_theme", "Dark/light", priority=True, show=False),
     ]
-    # Narrow terminals get a slimmer leaning panel; wide ones a roomier layout.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    HELP = """
+advisor helps decide whether to fine-tune a model or fix something cheaper first
+(retrieval, tools, validators, the prompt), triages a fine-tune that came out worse,
+and measures base against candidate models.
+
+- **ctrl+p** opens every command, **ctrl+t** switches dark and light,
+  **Theme** in the palette (or **t** on the home screen) picks any built-in theme;
+  the choice is remembered.
+- **F1** (or **?** outside a text field) shows the help of the screen you are on.
+"""
+    # Layout classes on each screen (advisor.tcss): below 100 columns the leaning panel folds to one line,
+    # below 72 the triage and probe file trees give their width to the form,
+    # from 120 it widens; below 30 rows the header goes, so that an 80x24 terminal shows a whole question.
+    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (72, "-narrow"), (100, "-medium"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
 
     def __init__(
         self,
@@ -75,6 +98,8 @@ class AdvisorApp(App[None]):
         self.exit_after_first_screen = exit_after_first_screen
         self.last_saved: Optional[Path] = None
         self._save_error_shown = False
+        self._settings_problem: Optional[str] = None
+        self._restore_theme()
 
     # -- start-up ---------------------------------------------------------------
     @property
@@ -91,7 +116,33 @@ class AdvisorApp(App[None]):
         return HomeScreen()
 
     def on_mount(self) -> None:
+        # Subscribed after the saved theme is applied: only the user's changes are written back.
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        if self._settings_problem:
+            self.notify(self._settings_problem, title="Settings", severity="warning", timeout=10)
         self.call_after_refresh(self._first_screen_shown)
+
+    # -- settings ---------------------------------------------------------------
+    def _restore_theme(self) -> None:
+        from advisor.tui.config import load_settings
+
+        settings, self._settings_problem = load_settings()
+        theme = settings.get("theme")
+        if theme is None:
+            return
+        if isinstance(theme, str) and theme in self.available_themes:
+            self.theme = theme
+        else:
+            self._settings_problem = (f"the saved theme {theme!r} is not one this version has; "
+                                      f"using {self.theme}. Pick one with ctrl+p, Theme.")
+
+    def _theme_changed(self, theme: Any) -> None:
+        from advisor.tui.config import save_settings
+
+        try:
+            save_settings({"theme": theme.name})
+        except UserError as e:
+            self.notify(f"The theme is not remembered: {e}", severity="warning", timeout=10)
 
     def _first_screen_shown(self) -> None:
         if self.exit_after_first_screen:
@@ -192,7 +243,7 @@ class AdvisorApp(App[None]):
             if path is not None:
                 await self.open_session_file(path)
 
-        self.push_screen(OpenSessionScreen(self.store), callback=chosen)
+        self.push_screen(OpenSessionScreen(self.store, self.kb), callback=chosen)
 
     def _open_optional(self, module: str, cls: str, what: str) -> None:
         # Imported here, never at module level: these screens pull heavy modules and may not exist yet.
@@ -216,9 +267,46 @@ class AdvisorApp(App[None]):
         while len(self.screen_stack) > 1:
             self.pop_screen()
 
+    def action_help(self) -> None:
+        """Help for the screen on top: what it is for, then every key it answers to."""
+        from advisor.tui.screens.dialogs import HelpScreen
+
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            screen.dismiss(None)
+            return
+        keys: dict[str, str] = {}
+        for key, active in screen.active_bindings.items():
+            b = active.binding
+            # The screen's and the app's own keys; a focused widget's basics (arrows, home/end) are left out.
+            if not b.description or active.node not in (screen, self):
+                continue
+            shown = self.get_key_display(b) if b.key_display else self.get_key_display(
+                Binding(key, b.action, b.description))
+            keys.setdefault(shown, b.description)
+        keys.setdefault("ctrl+p", "every command (the command palette)")
+        title = getattr(screen, "HELP_TITLE", None) or type(screen).__name__.removesuffix("Screen")
+        text = type(screen).HELP if type(screen).HELP else "No help for this screen yet."
+        self.push_screen(HelpScreen(title, text + "\n\n" + (self.HELP or ""), sorted(keys.items(), key=_key_order)))
+
+    async def action_quit(self) -> None:
+        """Quit; with an unsaved triage or probe result on some screen, ask first."""
+        unsaved = [s for s in self.screen_stack if getattr(s, "unsaved", None) and s.unsaved()]
+        if not unsaved:
+            self.exit()
+            return
+        from advisor.tui.screens.dialogs import confirm_leaving
+
+        holder = unsaved[-1]
+        if holder is not self.screen:
+            # Bring the unsaved result into view (closing what is above it) so "save first" saves it.
+            while self.screen is not holder and len(self.screen_stack) > 1:
+                self.pop_screen()
+        confirm_leaving(holder, holder.action_save, self.exit, leaving="Quit")
+
     def action_toggle_theme(self) -> None:
-        """Switch between the dark and the light theme."""
-        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+        """Switch between the dark and the light theme (from any dark theme to light, and back)."""
+        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
 
     # -- saving -------------------------------------------------------------------
     def autosave(self, interview: "Interview", session: "Session") -> Optional[Path]:

@@ -196,8 +196,8 @@ def keys_for(kb, script: dict[str, Any]) -> str:
         value = script.get(q.key)
         if q.kind in ("choice", "bool"):
             values = [True, False] if q.kind == "bool" else [c.value for c in q.choices]
-            index = values.index(value) if value is not None else len(values)  # "I don't know" follows the choices
-            out.append(shortcuts[index] + "\r")
+            # "I don't know" is 0 on every question, as in the app
+            out.append((shortcuts[values.index(value)] if value is not None else "0") + "\r")
         else:
             out.append("" if value is None else str(value))
             out.append("\r")
@@ -220,3 +220,24 @@ def test_real_questionary_through_a_pipe(kb, tmp_path):
     assert json.loads(record.read_text(encoding="utf-8")) == json.loads(render_json(expected))
     printed = out.getvalue()
     assert "== The job (1/7) ==" in printed and f"Wrote {record}" in printed
+
+
+def test_zero_is_i_dont_know_on_every_question_and_the_summary_ranks_every_lever(kb, tmp_path):
+    """Key 0 means "I don't know" on every choice question (as in the app), however many choices it has."""
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from advisor.interview.flow import Interview
+
+    asked = Interview(kb).questions()  # with every answer unknown, no ask_if is definitely false
+    keys = "".join("0\r" if q.kind in ("choice", "bool") else "\r" for q in asked)
+    out = io.StringIO()
+    with create_pipe_input() as pipe:
+        pipe.send_text(keys)  # "0" on every choice question, Enter on every text one
+        prompter = QuestionaryPrompter(input=pipe, output=DummyOutput(), out=out)
+        iv = run_plain(kb, prompter, store=SessionStore(tmp_path / "data"), ask_record_path=False, today=TODAY)
+    assert iv.visited == [q.key for q in asked]
+    assert all(v is None for v in iv.effective_answers().flat().values())
+    [ranking] = [line for line in out.getvalue().splitlines() if line.startswith("Ranking: ")]
+    for option in kb.options:  # all six levers, fine-tuning among them, wherever it ranks
+        assert f"{option.name} " in ranking, (option.name, ranking)

@@ -5,11 +5,14 @@ from __future__ import annotations
 from textual.app import App
 from textual.widgets import DataTable, Input, Markdown, Static
 
+from advisor.tui.app import STYLESHEET
 from advisor.tui.screens.triage import TriageProgressed, TriageScreen
 from tests.triage.conftest import DATASETS, LOGS
 
 
 class Host(App):
+    CSS_PATH = STYLESHEET  # the screens' layout is in the app's stylesheet
+
     def __init__(self, screen: TriageScreen) -> None:
         super().__init__()
         self._screen = screen
@@ -129,7 +132,9 @@ async def test_opens_from_the_home_screen_and_runs(tmp_path, monkeypatch, manife
         screen.query_one("#triage-log", Input).value = str(LOGS / "hf_overfit" / "trainer_state.json")
         await _run(pilot)
         assert screen.report["best_checkpoint"]["step"] == manifest["logs"]["hf_overfit"]["best_step"]
-        await pilot.press("escape")
+        await pilot.press("escape")  # the result is not saved: the screen asks first
+        await pilot.pause()
+        await pilot.press("l")  # leave anyway
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
 

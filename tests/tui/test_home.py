@@ -87,9 +87,9 @@ async def test_command_palette_and_theme(make_app):
         assert isinstance(app.screen, InterviewScreen)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
-async def test_readable_at_both_sizes(make_app, size):
-    """Nothing essential is cut: the question, its help, the choices, the leaning panel's top and the keys."""
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 60)])
+async def test_readable_at_every_size(make_app, kb, size):
+    """Nothing essential is cut: the question, every one of its ten choices, the leaning and the keys."""
     app = make_app()
     async with app.run_test(size=size) as pilot:
         await pilot.press("1")
@@ -100,13 +100,50 @@ async def test_readable_at_both_sizes(make_app, size):
         assert form.question.key == "task.type"
         text = screen_text(app)
         assert form.question.prompt in text
-        assert "Current leaning" in text
-        assert "esc Back" in text and "^r Result now" in text
-        panel = app.screen.query_one("#leaning")
-        assert panel.region.width == (32 if size[0] < 120 else 64)
-        assert form.region.right <= panel.region.x, "the question does not run under the panel"
+        for choice in kb.question("task.type").choices:  # nine choices and "I don't know": all on screen
+            assert choice.label in text, (choice.label, text)
+        assert "0. I don't know" in text
+        assert "esc Back" in text and "^r Result now" in text and "F1 Help" in text
         # Every line of the screen fits the width (no wrapped-off characters).
         assert all(len(line) <= size[0] for line in text.splitlines())
+        panel = app.screen.query_one("#leaning")
+        if size[0] < 100:
+            # Too narrow for a panel beside the question: one line of leaning, the panel on ctrl+l.
+            assert not panel.display and "Fine-tuning: " in text and "Current leaning" not in text
+            await pilot.press("ctrl+l")
+            await pilot.pause()
+            text = screen_text(app)
+            assert panel.display and panel.region.width == size[0] and "Current leaning" in text
+            await pilot.press("ctrl+l")
+            await pilot.pause()
+            assert not panel.display and form.question.prompt in screen_text(app)
+            await pilot.press("2")  # the choices have the keyboard again
+            form = await current_form(pilot)
+            assert form.question.key == "task.metric_defined"
+        else:
+            assert "Current leaning" in text
+            assert panel.region.width == 64
+            assert form.region.right <= panel.region.x, "the question does not run under the panel"
+
+
+async def test_the_leaning_panel_at_80_columns_reads_whole_rules(make_app, kb):
+    """At 80 columns the panel (ctrl+l) shows each rule's title in full, not cut at 20 characters."""
+    from .helpers import SCRIPT, answer
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("1")
+        for _ in range(5):  # up to the main cause: format instability
+            form = await current_form(pilot)
+            await answer(pilot, SCRIPT[form.question.key])
+        await current_form(pilot)
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        text = screen_text(app)
+        titles = [r.title for o in app.screen.assessment.options[:3] for r in o.reasons]
+        assert titles, "some rule fired"
+        fitting = [t for t in titles if len(t) <= 70]
+        assert fitting and all(t in text for t in fitting), (fitting, text)
 
 
 @pytest.mark.parametrize("key,cls", [("2", "TriageScreen"), ("3", "ProbeScreen")])

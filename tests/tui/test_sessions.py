@@ -171,3 +171,44 @@ async def test_a_failed_save_keeps_the_previous_file_and_the_app_running(make_ap
         await answer(pilot, SCRIPT["task.metric_defined"])
         saved = json.loads(path.read_text(encoding="utf-8"))
         assert saved["answers"]["task"]["type"] == "extraction"
+
+
+def test_session_times_are_local_and_readable(monkeypatch):
+    """Session files keep UTC; the list shows the user's own clock, in words for recent days."""
+    import datetime as _dt
+    import time
+
+    from advisor.tui.screens.dialogs import human_time
+
+    monkeypatch.setenv("TZ", "Asia/Kolkata")  # UTC+05:30, no daylight saving: the shift is known
+    time.tzset()
+    try:
+        now = _dt.datetime(2026, 3, 14, 12, 0, tzinfo=_dt.timezone.utc)  # 17:30 in Kolkata
+        assert human_time("2026-03-14T08:00:00+00:00", now) == "today 13:30"
+        assert human_time("2026-03-13T20:00:00+00:00", now) == "today 01:30"  # the day before in UTC
+        assert human_time("2026-03-13T08:05:00+00:00", now) == "yesterday 13:35"
+        assert human_time("2026-03-10T08:05:00+00:00", now) == "Tue 10 Mar 13:35"
+        assert human_time("2025-12-24T23:00:00+00:00", now) == "25 Dec 2025 04:30"
+        assert human_time("2026-03-14T08:00:00", now) == "today 13:30", "a stamp without a zone is UTC"
+        assert human_time("not a time", now) == "not a time"
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+async def test_the_session_list_shows_when_and_where_in_words(make_app, kb, session_dir):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("1")
+        for key in FIRST[:3]:
+            await answer(pilot, SCRIPT[key])
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        await wait_for(pilot, lambda: isinstance(app.screen, OpenSessionScreen), "the list")
+        await pilot.pause()
+        text = " ".join(screen_text(app).split())
+        assert "saved today " in text, text
+        assert "+00:00" not in text and "T0" not in text, "no raw ISO timestamp"
+        assert f"stopped at “{kb.question(FIRST[3]).prompt[:30]}" in text, text
+        assert FIRST[3] not in text, "the question, not its key"

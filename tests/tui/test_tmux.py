@@ -76,6 +76,7 @@ class Tmux:
 def tmux(tmp_path: Path):
     env = {
         "ADVISOR_DATA_DIR": str(tmp_path / "data"),
+        "ADVISOR_CONFIG_DIR": str(tmp_path / "config"),
         "TERM": "xterm-256color",
         "LITELLM_LOCAL_MODEL_COST_MAP": "True",
         "PATH": os.environ.get("PATH", ""),
@@ -147,3 +148,45 @@ def test_advisor_in_a_real_terminal(tmux: Tmux, tmp_path: Path):
     tmux.wait_for("Open a saved session")
     tmux.keys("q")
     tmux.wait_for("ADVISOR-EXITED-0")
+
+
+def test_help_theme_and_triage_at_80x24_in_a_real_terminal(tmux: Tmux, tmp_path: Path):
+    """At the layout target (80x24): F1 help, a theme that outlives the process, the triage screen's words."""
+    dataset = tmp_path / "train.jsonl"
+    dataset.write_text('{"prompt": "2+2?", "completion": "4"}\n', encoding="utf-8")
+    tmux.start(advisor_command(), size=(80, 24))
+    tmux.wait_for("Open a saved session")
+    tmux.keys("F1")
+    shown = tmux.wait_for("Help: Home")
+    assert "F1 Help" in shown or "Help" in shown
+    tmux.keys("Escape")
+    tmux.wait_for("Enter or 1-4 to choose")
+
+    tmux.keys("t")  # the theme picker
+    tmux.wait_for("Search for themes")
+    tmux.keys("dracula", literal=True)
+    tmux.wait_for("dracula")
+    tmux.keys("Enter")
+    deadline = time.monotonic() + 10
+    settings = tmp_path / "config" / "settings.json"
+    while not settings.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert json.loads(settings.read_text(encoding="utf-8")) == {"theme": "dracula"}
+
+    tmux.keys("2")  # triage, with a dataset typed where the log goes
+    tmux.wait_for("Triage: why did a fine-tune get worse?")
+    tmux.keys(str(dataset), literal=True)
+    tmux.keys("C-r")
+    shown = tmux.wait_for("not a training log")
+    assert "this looks like a dataset" in shown and "--step-col" not in shown
+    bottom = shown.rstrip().splitlines()[-1]
+    assert "F1 Help" in bottom and "^s Save" in bottom, bottom
+    tmux.keys("Escape")  # nothing to save: back home at once
+    tmux.wait_for("Open a saved session")
+    tmux.keys("q")
+    tmux.wait_for("ADVISOR-EXITED-0")
+
+    # A new process starts in the remembered theme, and says nothing about the settings.
+    tmux.start([sys.executable, "-c", "from advisor.tui.app import create_app; a = create_app(); "
+                "a._restore_theme(); print('THEME', a.theme, a._settings_problem)"], size=(80, 24))
+    tmux.wait_for("THEME dracula None")

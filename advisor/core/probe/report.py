@@ -379,6 +379,20 @@ def models_that_never_answered(probe_json: dict[str, Any]) -> dict[str, str]:
     return {arm: first for arm, (n, failed, first) in arm_errors(probe_json).items() if n and failed == n and first}
 
 
+def never_answered_message(probe_json: dict[str, Any]) -> Optional[str]:
+    """The error to show when a model never answered (nothing to compare), or ``None``.
+
+    One wording for the CLI (exit 2) and the probe screen.
+    """
+    dead = models_that_never_answered(probe_json)
+    if not dead:
+        return None
+    arm, why = next(iter(dead.items()))
+    return (f"every request to the {' and '.join(dead)} model failed, so there is nothing to compare; "
+            f"first error ({arm}): {why.rstrip('.')}. Check the model names, api_base and the provider's API key in "
+            "the environment, then run again (answers that did arrive are cached).")
+
+
 def notes_markdown(probe_json: dict[str, Any]) -> str:
     """What a results table leaves out, as markdown: the extra comparisons, warnings and cost.
 

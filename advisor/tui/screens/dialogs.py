@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,11 +22,40 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from advisor.core.knowledge import Question
+from advisor.core.knowledge import KnowledgeBase, Question
 from advisor.errors import UserError
 from advisor.tui.messages import QuestionAnswered
 from advisor.interview.session import SessionStore
 from advisor.tui.widgets.question import QuestionForm
+
+
+def human_time(stamp: str, now: Optional[_dt.datetime] = None) -> str:
+    """A saved timestamp (ISO 8601, UTC in session files) as a person reads it, in local time.
+
+    ``today 14:05``, ``yesterday 09:12``, ``Mon 9 Mar 14:05`` within the week, else ``9 Mar 2025 14:05``.
+    A stamp that is not a timestamp is shown as it is.
+
+    Args:
+        stamp: the ISO timestamp; one without a zone is taken as UTC (how sessions are written).
+        now: the current time (tests pin it); default the local clock.
+    """
+    try:
+        when = _dt.datetime.fromisoformat(stamp)
+    except (TypeError, ValueError):
+        return stamp or "at an unknown time"
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=_dt.timezone.utc)
+    local = when.astimezone()  # the machine's zone
+    today = (now.astimezone() if now else _dt.datetime.now().astimezone()).date()
+    clock = local.strftime("%H:%M")
+    days = (today - local.date()).days
+    if days == 0:
+        return f"today {clock}"
+    if days == 1:
+        return f"yesterday {clock}"
+    if 1 < days < 7:
+        return f"{local:%a} {local.day} {local:%b} {clock}"
+    return f"{local.day} {local:%b %Y} {clock}"
 
 
 class ExportScreen(ModalScreen[Optional[Path]]):
@@ -37,6 +67,12 @@ class ExportScreen(ModalScreen[Optional[Path]]):
         write: called with the absolute path; raises :class:`UserError` or ``OSError`` on failure.
     """
 
+    HELP_TITLE = "Save a file"
+    HELP = """
+Type where to write the file (a relative path starts in the folder advisor was started
+in) and press **Enter**. The file is written whole or not at all; if it cannot be written,
+the reason shows here and nothing is lost.
+"""
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, default: str, write: Callable[[Path], Any]) -> None:
@@ -106,6 +142,11 @@ class Edited:
 class EditAnswerScreen(ModalScreen[Optional[Edited]]):
     """Change one answer from the result screen; the result recomputes on return."""
 
+    HELP_TITLE = "Change an answer"
+    HELP = """
+Answer the question again as in the interview (**0** or an empty field = *I don't know*);
+the result recomputes when the dialog closes. **escape** keeps the old answer.
+"""
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, question: Question, value: Any, *, answered: bool) -> None:
@@ -131,11 +172,31 @@ class EditAnswerScreen(ModalScreen[Optional[Edited]]):
 class OpenSessionScreen(ModalScreen[Optional[Path]]):
     """The autosaved sessions, newest first; unreadable ones are listed and say why."""
 
+    HELP_TITLE = "Saved sessions"
+    HELP = """
+Every interview is saved after each answer. Pick one with the arrows and **Enter**: a
+finished one opens on its result, the others on the question where they stopped. Times are
+your local time.
+"""
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, store: SessionStore) -> None:
+    def __init__(self, store: SessionStore, kb: Optional[KnowledgeBase] = None) -> None:
+        """Args:
+            store: the session folder.
+            kb: the knowledge base, to name the question a session stopped at (its key without it).
+        """
         super().__init__()
         self.store = store
+        self.kb = kb
+
+    def _where(self, position: Optional[str]) -> str:
+        if not position:
+            return "at the end"
+        q = self.kb.question(position) if self.kb is not None else None
+        if q is None:
+            return f"at {position}"
+        prompt = q.prompt if len(q.prompt) <= 48 else q.prompt[:47].rstrip() + "…"
+        return f"stopped at “{prompt}”"
 
     def compose(self) -> ComposeResult:
         entries = self.store.list()
@@ -151,9 +212,10 @@ class OpenSessionScreen(ModalScreen[Optional[Path]]):
                     label = Text.assemble((path.name, "bold"), "\n   ", (f"unreadable: {error}", "red"))
                 else:
                     desc = session.description or "(no task description yet)"
-                    state = "finished" if session.finished else f"at {session.position or 'the end'}"
+                    state = "finished" if session.finished else self._where(session.position)
                     label = Text.assemble((desc, "bold"), "\n   ",
-                                          (f"{session.answer_count()} answers, {state}, saved {session.updated}", "dim"))
+                                          (f"{session.answer_count()} answers, {state}, saved {human_time(session.updated)}",
+                                           "dim"))
                 options.append(Option(label, id=str(path)))
             yield OptionList(*options, id="session-list")
             yield Static(f"Folder: {self.store.folder}", classes="q-hint")
@@ -177,3 +239,100 @@ class OpenSessionScreen(ModalScreen[Optional[Path]]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class HelpScreen(ModalScreen[None]):
+    """What the screen below does and every key it answers to (``?`` or F1 opens it).
+
+    Args:
+        title: the screen's name.
+        text: markdown: what the screen is for and how to use it (the screen's ``HELP``).
+        keys: ``(key, what it does)`` for each key active on that screen, app keys included.
+    """
+
+    BINDINGS = [Binding("escape,q,f1,question_mark", "close", "Close", key_display="esc")]
+
+    def __init__(self, title: str, text: str, keys: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.text = text
+        self.keys = keys
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import VerticalScroll
+        from textual.widgets import Markdown
+
+        rows = "\n".join(f"| `{k}` | {what} |" for k, what in self.keys)
+        body = f"{self.text.strip()}\n\n## Keys\n\n| key | what it does |\n|---|---|\n{rows}\n"
+        with Vertical(id="help-dialog", classes="dialog wide"):
+            yield Label(f"Help: {self.title_text}", classes="dialog-title")
+            with VerticalScroll(id="help-body"):
+                yield Markdown(body, id="help-text")
+            yield Static("escape closes this help", classes="q-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-body").focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmLeaveScreen(ModalScreen[str]):
+    """Asked before leaving (or quitting) with a result that is not saved: ``"save"``, ``"leave"`` or ``"stay"``.
+
+    Args:
+        what: what would be lost ("a triage result that is not saved").
+        leaving: the verb on the button ("Leave", "Quit").
+    """
+
+    HELP_TITLE = "Unsaved result"
+    HELP = """
+The result on this screen has not been saved anywhere, and it goes when the screen closes.
+**s** saves it first, **l** (or the second button) leaves without it, **escape** stays.
+"""
+    BINDINGS = [
+        Binding("escape", "choose('stay')", "Stay"),
+        Binding("s", "choose('save')", "Save first"),
+        Binding("l", "choose('leave')", "Leave anyway"),
+    ]
+
+    def __init__(self, what: str, leaving: str = "Leave") -> None:
+        super().__init__()
+        self.what = what
+        self.leaving = leaving
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog"):
+            yield Label(f"{self.leaving} without saving?", classes="dialog-title")
+            yield Static(f"You have {self.what}; it is lost if you {self.leaving.lower()} now.", id="confirm-text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save first (s)", id="confirm-save", variant="primary", compact=True)
+                yield Button(f"{self.leaving} anyway (l)", id="confirm-leave", variant="error", compact=True)
+                yield Button("Stay (esc)", id="confirm-stay", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-save", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss((event.button.id or "confirm-stay").removeprefix("confirm-"))
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)
+
+
+def confirm_leaving(screen: Any, save: Callable[[], Any], leave: Callable[[], Any], *, leaving: str = "Leave") -> None:
+    """Call ``leave`` at once when ``screen.unsaved()`` is ``None``; otherwise ask, and save or leave as told."""
+    what = screen.unsaved()
+    if not what:
+        leave()
+        return
+
+    def chosen(choice: Optional[str]) -> None:
+        if choice == "save":
+            save()
+        elif choice == "leave":
+            leave()
+
+    screen.app.push_screen(ConfirmLeaveScreen(what, leaving), callback=chosen)

@@ -36,6 +36,19 @@ def available(module: str | None) -> bool:
 class HomeScreen(Screen[None]):
     """Pick a path. Enter or the number key starts it."""
 
+    HELP_TITLE = "Home"
+    HELP = """
+The four things advisor does. Pick one with the arrows and **Enter**, or its number.
+
+1. **Decide whether to fine-tune**: about thirty plain questions on the job, what goes wrong
+   today, your data and your team. The leaning beside them moves with every answer; the
+   result explains each lever's score and exports a decision record.
+2. **Triage**: point it at a training log (and the train/eval sets) of a fine-tune that
+   got worse; it ranks the likely causes with the evidence from your files.
+3. **Probe evals**: run base and candidate models on your own cases and built-in sets.
+4. **Open a saved session**: every answer is saved as you go.
+"""
+
     BINDINGS = [
         Binding("1", "app.start_interview", "Decide", show=False),
         Binding("2", "app.open_triage", "Triage", show=False),
@@ -43,6 +56,7 @@ class HomeScreen(Screen[None]):
         Binding("4", "app.open_sessions", "Open session", show=False),
         Binding("n", "app.start_interview", "New interview"),
         Binding("o", "app.open_sessions", "Open session"),
+        Binding("t", "app.change_theme", "Theme"),
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -62,7 +76,7 @@ class HomeScreen(Screen[None]):
                 label.append(f"\n   {blurb}", style="dim")
                 options.append(Option(label, id=pid))
             yield OptionList(*options, id="home-menu")
-            yield Static("Enter or 1-4 to choose; ctrl+p for every command; ctrl+t switches dark/light.",
+            yield Static("Enter or 1-4 to choose; F1 or ? for help; ctrl+p for every command; t picks a theme.",
                          id="home-hint")
         yield Footer()
 

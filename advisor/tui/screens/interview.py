@@ -20,7 +20,7 @@ from advisor.core.decide import Assessment, decide
 from advisor.interview.flow import Interview
 from advisor.tui.messages import AnswerRecorded, QuestionAnswered
 from advisor.interview.session import Session
-from advisor.tui.widgets.leaning import LeaningPanel
+from advisor.tui.widgets.leaning import LeaningPanel, leaning_line
 from advisor.tui.widgets.question import QuestionForm
 
 
@@ -32,10 +32,27 @@ class InterviewScreen(Screen[Optional[Interview]]):
         session: where the answers are autosaved.
     """
 
+    HELP_TITLE = "Interview"
+    HELP = """
+One question at a time, grouped by topic. Every answer is saved at once, so closing the
+terminal loses nothing (`advisor --resume` opens it again).
+
+- **A list of choices**: the arrows and **Enter**, or the choice's number; **0** is
+  *I don't know* on every question.
+- **A number or a sentence**: type it and press **Enter**; leave it empty if you don't know.
+  Numbers take `50,000` or `10%`.
+- *I don't know* is a fine answer: it lowers the confidence and shows up in the result as
+  an open question, with what it could change.
+
+The **current leaning** shows the levers' scores after your answers and the rules that
+weigh most; on a narrow terminal it is one line, and **ctrl+l** shows it in full.
+"""
+
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+n", "forward", "Skip/next", priority=True),
         Binding("ctrl+r", "results", "Result now", priority=True),
+        Binding("ctrl+l", "toggle_leaning", "Leaning", priority=True),
     ]
 
     def __init__(self, interview: Interview, session: Session) -> None:
@@ -53,6 +70,9 @@ class InterviewScreen(Screen[Optional[Interview]]):
                 with Horizontal(id="progress-row"):
                     yield ProgressBar(total=1, show_eta=False, show_percentage=False, id="progress")
                     yield Static("", id="progress-label")
+                # Below 100 columns the panel would cut every rule short: one line here instead,
+                # and ctrl+l shows the whole panel in the question's place.
+                yield Static("", id="leaning-line")
                 yield Vertical(id="question-slot")
             yield LeaningPanel(id="leaning")
         yield Footer()
@@ -66,6 +86,7 @@ class InterviewScreen(Screen[Optional[Interview]]):
         # Counterfactuals are for the result screen; the panel needs only scores and blockers.
         self.assessment = decide(self.interview.effective_answers(), self.interview.kb, counterfactuals=False)
         self.query_one(LeaningPanel).show(self.assessment, previous)
+        self.query_one("#leaning-line", Static).update(leaning_line(self.assessment))
 
     async def show_question(self) -> None:
         """Show the current question, or leave with the interview when past the last."""
@@ -109,6 +130,14 @@ class InterviewScreen(Screen[Optional[Interview]]):
         self.interview.forward()
         self.app.autosave(self.interview, self.session)  # type: ignore[attr-defined]
         await self.show_question()
+
+    def action_toggle_leaning(self) -> None:
+        """Wide: hide or show the leaning panel. Narrow: the full panel in place of the question, and back."""
+        self.toggle_class("-leaning-toggled")
+        if not self.has_class("-leaning-toggled"):
+            forms = self.query(QuestionForm)
+            if forms:
+                forms.first().focus_control()
 
     def action_results(self) -> None:
         """Show the result with what is answered so far (the rest counts as unknown)."""

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -40,7 +41,7 @@ from textual.widgets import (
     Static,
 )
 
-from advisor.core.probe.report import arm_errors, notes_markdown, suite_rows
+from advisor.core.probe.report import arm_errors, never_answered_message, notes_markdown, suite_rows
 
 SUITE_CHOICES = (
     ("task: your eval set, base vs candidate", "task"),
@@ -50,6 +51,15 @@ SUITE_CHOICES = (
     ("format: JSON validity / schema", "format"),
 )
 SUITE_IDS = tuple(v for _, v in SUITE_CHOICES)
+LOADING = ("Starting: loading litellm, the library that talks to the models (up to ~15 s the first time on a "
+           "cold machine; later runs in this session start at once)…")
+
+
+def suite_prompt(label: str, ticked: bool) -> Text:
+    """A suite's line in the list: ticked ones bold with a check mark, unticked ones dim and marked "off"."""
+    if ticked:
+        return Text.assemble(("✔ ", "bold green"), (label, "bold"))
+    return Text.assemble(("  ", ""), (label, "dim"), ("  (off)", "dim italic"))
 NEEDS_EVAL_SET = ("task", "shift", "knowledge", "format")
 
 
@@ -132,28 +142,22 @@ class ScreenProgress:
 class ProbeScreen(Screen[None]):
     """Run probe evals from a config file and read the paired comparison."""
 
-    DEFAULT_CSS = """
-    ProbeScreen #probe-top { height: auto; }
-    ProbeScreen #probe-files { width: 32; height: 16; border: round $panel; }
-    ProbeScreen #probe-form { height: auto; width: 1fr; }
-    ProbeScreen #probe-form Horizontal { height: auto; }
-    ProbeScreen #probe-form Label { width: 8; padding: 1 1 0 0; }
-    ProbeScreen #probe-config { width: 1fr; }
-    ProbeScreen #probe-suites { height: 7; border: round $panel; }
-    ProbeScreen #probe-bar { width: 1fr; height: 3; padding: 1 1 0 2; }
-    ProbeScreen #probe-status { height: auto; padding: 0 1; color: $text-muted; }
-    ProbeScreen #probe-status.-error { color: $error; }
-    ProbeScreen #probe-status.-warning { color: $warning; }
-    ProbeScreen #probe-status.-running { color: $accent; }
-    ProbeScreen #probe-results { height: 1fr; }
-    ProbeScreen #probe-table { height: auto; max-height: 9; }
-    ProbeScreen #probe-save-row { height: auto; dock: bottom; }
-    ProbeScreen #probe-save-row Label { width: 10; padding: 1 1 0 1; }
-    ProbeScreen #probe-save { width: 1fr; }
-    """
+    HELP_TITLE = "Probe evals"
+    HELP = """
+Measure before deciding: run a base and a candidate model on your own eval set and on
+built-in sets, and compare them case by case, with 95% intervals rather than bare averages.
+
+- **config**: a probe config (`advisor probe init probe.yaml` writes a commented one): the
+  two models (any litellm model string), the eval set, the scorer, the endpoint.
+- **suites**: tick the ones to run (space or enter toggles; ticked ones are bold with ✔).
+- **ctrl+r** runs; the first run waits a few seconds (up to ~15 s on a cold machine) while
+  the model client (litellm) loads. **ctrl+c** or **escape** cancels; every finished call is
+  cached, so running again resumes.
+- **ctrl+s** saves the JSON for `advisor decide --evidence` or `advisor triage --probe`.
+"""
 
     BINDINGS = [
-        Binding("escape", "back", "Back (cancels a run)"),
+        Binding("escape", "back", "Back/cancel"),
         Binding("ctrl+c", "cancel_run", "Cancel run", priority=True),
         Binding("ctrl+r", "run", "Run"),
         Binding("ctrl+s", "save", "Save JSON"),
@@ -174,31 +178,37 @@ class ProbeScreen(Screen[None]):
         self.progress = ScreenProgress()
         self.running = False
         self.last_error: Optional[str] = None
+        self.saved_to: Optional[str] = None  # where the current report was last saved
         self._timer: Any = None
+        self._started = 0.0
+        self._waiting = LOADING  # what the status says until the first call is counted
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="probe-top"):
-            yield DirectoryTree(str(self.root), id="probe-files")
-            with Vertical(id="probe-form"):
-                with Horizontal():
+        yield Static("Probe evals: base vs candidate on your own cases", classes="screen-title")
+        with Horizontal(id="probe-top", classes="run-top"):
+            yield DirectoryTree(str(self.root), id="probe-files", classes="file-tree")
+            with Vertical(id="probe-form", classes="run-form"):
+                with Horizontal(classes="form-row"):
                     yield Label("config")
                     yield Input(value=self.config_path, placeholder="probe.yaml (advisor probe init writes one)",
-                                id="probe-config")
-                yield SelectionList[str](*((label, sid, True) for label, sid in SUITE_CHOICES), id="probe-suites")
-                with Horizontal():
-                    yield Button("Run", id="probe-run", variant="primary")
-                    yield Button("Cancel", id="probe-cancel", disabled=True)
-                    yield ProgressBar(total=None, show_eta=False, id="probe-bar")
-                yield Static("", id="probe-status")
+                                id="probe-config", compact=True)
+                yield SelectionList[str](*((suite_prompt(label, True), sid, True) for label, sid in SUITE_CHOICES),
+                                         id="probe-suites")
+                with Horizontal(classes="form-row"):
+                    yield Button("Run", id="probe-run", variant="primary", compact=True)
+                    yield Button("Cancel", id="probe-cancel", disabled=True, compact=True)
+                    # Empty while idle; it pulses (no total) only while litellm loads, then counts calls.
+                    yield ProgressBar(total=1, show_eta=False, id="probe-bar")
+        yield Static("", id="probe-status", classes="status-line")
         with VerticalScroll(id="probe-results"):
             table: DataTable = DataTable(id="probe-table", zebra_stripes=True, cursor_type="row")
             yield table
             yield Markdown("", id="probe-notes")
         with Horizontal(id="probe-save-row"):
             yield Label("save to")
-            yield Input(value=self.save_to, id="probe-save")
-            yield Button("Save JSON", id="probe-save-btn", disabled=True)
-        yield Footer()
+            yield Input(value=self.save_to, id="probe-save", compact=True)
+            yield Button("Save JSON", id="probe-save-btn", disabled=True, compact=True)
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#probe-table", DataTable).add_columns(
@@ -212,7 +222,7 @@ class ProbeScreen(Screen[None]):
     # -- status -----------------------------------------------------------------------
     def _say(self, text: str, kind: str = "") -> None:
         status = self.query_one("#probe-status", Static)
-        status.set_classes(f"-{kind}" if kind else "")
+        status.set_classes(f"status-line -{kind}" if kind else "status-line")
         status.update(text)
         if kind == "error":
             self.last_error = text
@@ -245,6 +255,13 @@ class ProbeScreen(Screen[None]):
             self._say(f"Loaded {path}: base {cfg.models.base} vs candidate {cfg.models.candidate}"
                       + (f" at {cfg.api_base}" if cfg.api_base else "") + ". Pick suites and run (ctrl+r).")
         return cfg
+
+    @on(SelectionList.SelectedChanged, "#probe-suites")
+    def _suites_changed(self, event: SelectionList.SelectedChanged) -> None:
+        suites = event.selection_list
+        chosen = set(suites.selected)
+        for index, (label, sid) in enumerate(SUITE_CHOICES):
+            suites.replace_option_prompt_at_index(index, suite_prompt(label, sid in chosen))
 
     @on(Input.Submitted, "#probe-config")
     def _config_submitted(self, event: Input.Submitted) -> None:
@@ -290,7 +307,14 @@ class ProbeScreen(Screen[None]):
         self.query_one("#probe-notes", Markdown).update("")
         self._set_running(True)
         self.progress = ScreenProgress()
-        self._say("Starting: loading litellm…", "running")
+        self.saved_to = None
+        self._started = time.monotonic()
+        from advisor.core.probe.engine import needs_litellm
+
+        # Models on OpenAI-compatible endpoints are called directly; only the others wait for litellm.
+        self._waiting = LOADING if needs_litellm(cfg) else "Starting: reading the eval set and the cache…"
+        self._say(self._waiting, "running")
+        self.query_one("#probe-bar", ProgressBar).update(total=None, progress=0)
         self._probe(cfg, suites)
 
     def _set_running(self, running: bool) -> None:
@@ -300,9 +324,13 @@ class ProbeScreen(Screen[None]):
         self.query_one("#probe-save-btn", Button).disabled = running or self.report is None
         if running:
             self._timer = self.set_interval(0.2, self._paint_progress)
-        elif self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+        else:
+            bar = self.query_one("#probe-bar", ProgressBar)
+            if bar.total is None:  # stopped before any call: no pulse left behind
+                bar.update(total=1, progress=0)
+            if self._timer is not None:
+                self._timer.stop()
+                self._timer = None
         self.refresh_bindings()
 
     def _paint_progress(self) -> None:
@@ -311,16 +339,19 @@ class ProbeScreen(Screen[None]):
         if p.total:
             bar.update(total=p.total, progress=p.done)
             self._say(p.line(), "running")
+        else:  # still importing litellm, or reading the eval set: say why nothing moves
+            self._say(f"{self._waiting} {time.monotonic() - self._started:.0f} s", "running")
 
     @work(exclusive=True, exit_on_error=False, group="probe")
     async def _probe(self, cfg: Any, suites: list[str]) -> None:
-        from advisor.core.probe.engine import run_probe
+        from advisor.core.probe.engine import needs_litellm, run_probe
         from advisor.core.probe.runner import _litellm, redact
         from advisor.errors import UserError
 
         try:
-            # Import litellm off the event loop (seconds): the screen keeps painting meanwhile.
-            await asyncio.to_thread(_litellm)
+            if needs_litellm(cfg):
+                # Import litellm off the event loop (seconds): the screen keeps painting meanwhile.
+                await asyncio.to_thread(_litellm)
             report = await run_probe(cfg, suites, progress=self.progress)
         except asyncio.CancelledError:
             self.post_message(ProbeCancelled(self.progress.done, self.progress.total))
@@ -339,11 +370,23 @@ class ProbeScreen(Screen[None]):
             self.workers.cancel_group(self, "probe")
 
     def action_back(self) -> None:
-        """Escape: cancel a run if one is going, else leave the screen."""
+        """Escape: cancel a run if one is going, else leave the screen (asking first if the result is unsaved)."""
+        from advisor.tui.screens.dialogs import confirm_leaving
+
         if self.running:
             self.action_cancel_run()
         else:
-            self.app.pop_screen()
+            confirm_leaving(self, self._save_from_question, self.app.pop_screen)
+
+    def unsaved(self) -> Optional[str]:
+        """What would be lost by leaving now (``None`` when nothing would)."""
+        if self.report is not None and self.saved_to is None:
+            return "a probe result that is not saved"
+        return None
+
+    def _save_from_question(self) -> None:
+        self.query_one("#probe-save", Input).focus()
+        self.action_save()
 
     @on(Button.Pressed, "#probe-cancel")
     def _cancel_pressed(self) -> None:
@@ -360,6 +403,12 @@ class ProbeScreen(Screen[None]):
         self._say(f"error: {message.error}", "error")
 
     def on_probe_finished(self, message: ProbeFinished) -> None:
+        dead = never_answered_message(message.report)
+        if dead:
+            # Nothing got through: the CLI's error (it exits 2), not a comparison of zero cases.
+            self._set_running(False)
+            self._say(f"error: {self.query_one('#probe-config', Input).value.strip()}: {dead}", "error")
+            return
         self.report = r = message.report
         self._set_running(False)
         bar = self.query_one("#probe-bar", ProgressBar)
@@ -400,5 +449,6 @@ class ProbeScreen(Screen[None]):
         except (UserError, OSError) as e:
             self._say(f"error: cannot save: {e}", "error")
             return
+        self.saved_to = target
         self._say(f"Saved {target}: use it with `advisor decide --evidence {target}` "
                   f"or `advisor triage --probe {target}`.")

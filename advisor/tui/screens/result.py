@@ -106,12 +106,24 @@ class ResultScreen(Screen[Optional[str]]):
         session: the autosaved session, updated when an answer changes.
     """
 
+    HELP_TITLE = "Result"
+    HELP = """
+The recommendation for this job and why: the verdict on fine-tuning first, then every
+lever's score rule by rule (**Enter** on a lever opens its rules, rationale and sources),
+what blocks fine-tuning today with the fix for each, the open questions, and what single
+answer would change the advice.
+
+- Change an answer at the bottom (**a** jumps there) and the result recomputes in place.
+- **m** exports the decision record (markdown), **j** the same as JSON, **s** the answers
+  file for `advisor decide --answers`.
+"""
+
     BINDINGS = [
         # Short descriptions: the whole footer must fit in 80 columns.
-        Binding("m", "export_markdown", "Export .md"),
+        Binding("m", "export_markdown", "Record .md"),
         Binding("j", "export_json", "JSON"),
-        Binding("s", "save_answers", "Answers file"),
-        Binding("a", "focus_answers", "Change answer"),
+        Binding("s", "save_answers", "Answers"),
+        Binding("a", "focus_answers", "Change"),
         Binding("b", "interview", "Questions"),
         Binding("escape", "home", "Home"),
     ]
@@ -129,7 +141,7 @@ class ResultScreen(Screen[Optional[str]]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield VerticalScroll(id="result-body")
-        yield Footer()
+        yield Footer(compact=True)  # every key, F1 included, fits in 80 columns
 
     async def on_mount(self) -> None:
         await self.rebuild()

@@ -85,6 +85,46 @@ class TriageFailed(Message):
         self.error = error
 
 
+# The core speaks in command-line options; this screen has fields instead.
+_FIELD_WORDS = (
+    ("name the columns with --step-col/--loss-col/--eval-col",
+     "this screen reads the usual column names (step, loss, eval_loss ...); for other names, rename the "
+     "columns or run `advisor triage --step-col/--loss-col/--eval-col` in a terminal"),
+    ("name it with --loss-col/--eval-col",
+     "this screen reads the usual column names (loss, eval_loss ...); for other names, rename the column or "
+     "run `advisor triage --loss-col/--eval-col` in a terminal"),
+    ("--lr:", "lr:"), ("--epochs:", "epochs:"), ("--train", "train"), ("--eval", "eval"), ("--log", "log"),
+    ("--symptom", "symptom"), ("--lr", "lr"),
+)
+
+
+def screen_words(message: str) -> str:
+    """A core error message with the CLI's option names put in this screen's terms (its field names)."""
+    for cli, screen in _FIELD_WORDS:
+        message = message.replace(cli, screen)
+    return message
+
+
+def dataset_format(path: str) -> Optional[str]:
+    """The dataset format of a file given as the log (chat, alpaca, ...), or ``None`` when it is not one.
+
+    Reads the first record only; a file that cannot be read is left to the log reader to report.
+    """
+    from advisor.core.triage.data import _detect, iter_records  # the dataset checker's own format test
+    from advisor.errors import UserError
+
+    if not str(path).lower().endswith((".jsonl", ".json")):
+        return None
+    try:
+        for _line, obj, error in iter_records(path):
+            if error is not None or not isinstance(obj, dict):
+                return None
+            return _detect(obj)
+    except UserError:
+        return None
+    return None
+
+
 def causes_markdown(report: dict[str, Any], top: int = 4) -> str:
     """The ranked causes with their evidence, first checks and fixes, as markdown."""
     out = []
@@ -106,28 +146,30 @@ def causes_markdown(report: dict[str, Any], top: int = 4) -> str:
 class TriageScreen(Screen[None]):
     """Choose a run's log and datasets, run triage, read the results."""
 
-    DEFAULT_CSS = """
-    TriageScreen #triage-top { height: auto; }
-    TriageScreen #triage-files { width: 32; height: 14; border: round $panel; }
-    TriageScreen #triage-form { height: auto; width: 1fr; }
-    TriageScreen #triage-form Horizontal { height: auto; }
-    TriageScreen #triage-form Label { width: 8; padding: 1 1 0 0; }
-    TriageScreen #triage-form Input { width: 1fr; }
-    TriageScreen #triage-form Select { width: 1fr; }
-    TriageScreen #triage-status { height: auto; padding: 0 1; color: $text-muted; }
-    TriageScreen #triage-status.-error { color: $error; }
-    TriageScreen #triage-status.-running { color: $warning; }
-    TriageScreen { overflow-y: auto; }
-    TriageScreen #triage-results { height: 1fr; min-height: 16; }
-    TriageScreen #triage-curves { height: 1fr; min-height: 10; }
-    TriageScreen #triage-findings { height: 1fr; }
-    TriageScreen #triage-causes { height: 1fr; }
-    TriageScreen #triage-finding-detail { height: auto; max-height: 8; padding: 0 1; border-top: solid $panel; }
-    """
+    HELP_TITLE = "Triage"
+    HELP = """
+Why did a fine-tune come out worse than its base? Give what you have of the run, and the
+screen ranks the likely causes with the evidence for and against each, from your own files.
+
+- **log**: the training log (`trainer_state.json`, Trainer output, an OpenAI or Lightning
+  metrics CSV, CSV/JSONL rows with step and loss columns).
+- **train** / **eval**: the datasets (chat, prompt/completion, alpaca or preference JSONL):
+  checked for format errors, duplicates, conflicts and train/eval leakage.
+- **symptom**, **lr**, **method**: optional; they sharpen the ranking.
+
+Type a path, or focus a field and pick a file in the tree on the left (enter on a file).
+**ctrl+r** runs. The results are in three tabs: **F2** causes, **F3** loss curves,
+**F4** findings (move through the table to read one in full). **ctrl+s** saves the result:
+`.json` for `advisor decide --triage`, `.md` for a report to share.
+"""
 
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
-        Binding("ctrl+r", "run", "Run triage"),
+        Binding("escape", "back", "Back"),
+        Binding("ctrl+r", "run", "Run"),
+        Binding("ctrl+s", "save", "Save"),
+        Binding("f2", "tab('tab-causes')", "Causes", key_display="F2"),
+        Binding("f3", "tab('tab-curves')", "Curves", key_display="F3"),
+        Binding("f4", "tab('tab-findings')", "Findings", key_display="F4"),
     ]
 
     def __init__(self, paths: Optional[dict[str, str]] = None, *, root: str | Path = ".",
@@ -141,48 +183,53 @@ class TriageScreen(Screen[None]):
         self.root = Path(root)
         self._target = "log"  # the file input that a click in the tree fills
         self.report: Optional[dict[str, Any]] = None
+        self.saved_to: Optional[Path] = None  # where the current report was last saved
         self.worker: Optional[Worker] = None  # the last triage run, for callers (and tests) that wait on it
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="triage-top"):
-            yield DirectoryTree(str(self.root), id="triage-files")
-            with Vertical(id="triage-form"):
+        yield Static("Triage: why did a fine-tune get worse?", classes="screen-title")
+        with Horizontal(id="triage-top", classes="run-top"):
+            yield DirectoryTree(str(self.root), id="triage-files", classes="file-tree")
+            with Vertical(id="triage-form", classes="run-form"):
                 for key, hint in (("log", "trainer_state.json, metrics.csv, Trainer output..."),
                                   ("train", "train.jsonl (chat, prompt/completion, alpaca, preference)"),
                                   ("eval", "eval.jsonl (checked for leakage)")):
-                    with Horizontal():
+                    with Horizontal(classes="form-row"):
                         yield Label(key)
-                        yield Input(value=self.paths.get(key, ""), placeholder=hint, id=f"triage-{key}")
-                with Horizontal():
+                        yield Input(value=self.paths.get(key, ""), placeholder=hint, id=f"triage-{key}", compact=True)
+                with Horizontal(classes="form-row"):
                     yield Label("symptom")
                     yield Select(SYMPTOMS, prompt="what do you see? (optional)", id="triage-symptom",
-                                 value=self.paths.get("symptom", Select.NULL))
-                with Horizontal():
+                                 value=self.paths.get("symptom", Select.NULL), compact=True)
+                with Horizontal(classes="form-row"):
                     yield Label("lr")
-                    yield Input(value=str(self.paths.get("lr", "")), placeholder="e.g. 2e-4 (optional)", id="triage-lr")
+                    yield Input(value=str(self.paths.get("lr", "")), placeholder="e.g. 2e-4", id="triage-lr",
+                                compact=True)
                     yield Select([("LoRA", "lora"), ("full", "full")], prompt="method", id="triage-method",
-                                 value=self.paths.get("method", Select.NULL))
-                    yield Button("Run triage", id="triage-run", variant="primary")
-                yield Static("Choose files (click an input, then a file in the tree) and run.", id="triage-status")
+                                 value=self.paths.get("method", Select.NULL), compact=True)
+                    yield Button("Run triage", id="triage-run", variant="primary", compact=True)
+        yield Static("Type the paths (or focus a field and pick a file in the tree) and run: ctrl+r. F1: help.",
+                     id="triage-status", classes="status-line")
         # Tabs give the chart, the table and the causes the full width: side by side, none of
         # them is readable in an 80- or 120-column terminal. On short terminals the screen scrolls.
         with TabbedContent(id="triage-results", initial="tab-causes"):
-            with TabPane("Causes", id="tab-causes"):
+            with TabPane("Causes F2", id="tab-causes"):
                 with VerticalScroll(id="triage-causes"):
                     yield Markdown("Run triage to see the likely causes, with the evidence from your files.",
                                    id="triage-causes-md")
-            with TabPane("Loss curves", id="tab-curves"):
+            with TabPane("Loss curves F3", id="tab-curves"):
                 yield PlotextPlot(id="triage-curves")
-            with TabPane("Findings", id="tab-findings"):
+            with TabPane("Findings F4", id="tab-findings"):
                 yield DataTable(id="triage-findings", zebra_stripes=True, cursor_type="row")
                 yield Static("", id="triage-finding-detail")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#triage-findings", DataTable)
         table.add_columns("severity", "finding", "where", "detail")
         plot = self.query_one("#triage-curves", PlotextPlot)
         plot.plt.title("loss by step")
+        self.query_one("#triage-log", Input).focus()  # typing a path is the first thing most people do
 
     # -- choosing files ---------------------------------------------------------
     @on(Input.Changed)
@@ -224,17 +271,17 @@ class TriageScreen(Screen[None]):
         kw = self._settings()
         status = self.query_one("#triage-status", Static)
         if not kw:  # the core's message names command-line options; say it in this screen's terms
-            status.set_classes("-error")
+            status.set_classes("status-line -error")
             status.update("Nothing to triage yet: choose a log, a training or eval set, a symptom or a learning rate.")
             return
         if "lr" in kw:
             try:
                 kw["lr"] = float(kw["lr"])
             except ValueError:
-                status.set_classes("-error")
+                status.set_classes("status-line -error")
                 status.update(f"lr: expected a number such as 2e-4 (got {kw['lr']!r})")
                 return
-        status.set_classes("-running")
+        status.set_classes("status-line -running")
         status.update("Running triage…")
         self.worker = self._triage(kw)
 
@@ -245,9 +292,15 @@ class TriageScreen(Screen[None]):
 
         worker = get_current_worker()
         try:
+            if "log" in kw:
+                dataset = dataset_format(kw["log"])
+                if dataset:
+                    raise UserError(f"this looks like a dataset ({dataset}), not a training log: put it in train "
+                                    "or eval; the log is the trainer's record of the run (trainer_state.json, "
+                                    "a metrics CSV, Trainer output)", file=kw["log"])
             message: Message = TriageFinished(run_triage(**kw, progress=_ScreenProgress(self)).to_contract())
         except UserError as e:
-            message = TriageFailed(str(e))
+            message = TriageFailed(screen_words(str(e)))
         except Exception as e:  # noqa: BLE001 - the screen must show it, not die on it or hide it
             message = TriageFailed(f"triage stopped on an unexpected error: {type(e).__name__}: {e}")
         # A thread cannot be stopped: a run replaced by a newer one (Run pressed again) finishes
@@ -261,14 +314,24 @@ class TriageScreen(Screen[None]):
             status.update(f"Running triage… {message.description}: {100 * message.done:.0f}%")
 
     def on_triage_failed(self, message: TriageFailed) -> None:
+        # The previous run's results must not stand beside this run's error as if they were its own.
+        self.report = None
+        self.saved_to = None
+        self.query_one("#triage-findings", DataTable).clear()
+        self.query_one("#triage-finding-detail", Static).update("")
+        self.query_one("#triage-causes-md", Markdown).update("No result: the run stopped on the error above.")
+        widget = self.query_one("#triage-curves", PlotextPlot)
+        widget.plt.clear_data()
+        widget.refresh()
         status = self.query_one("#triage-status", Static)
-        status.set_classes("-error")
+        status.set_classes("status-line -error")
         status.update(f"error: {message.error}")
 
     def on_triage_finished(self, message: TriageFinished) -> None:
         self.report = r = message.report
+        self.saved_to = None
         status = self.query_one("#triage-status", Static)
-        status.set_classes("")
+        status.set_classes("status-line")
         n = len(r["findings"])
         top = r["causes"][0] if r["causes"] else None
         status.update(f"Triage finished: {n} finding{'s' * (n != 1)}"
@@ -283,6 +346,60 @@ class TriageScreen(Screen[None]):
         self.query_one("#triage-finding-detail", Static).update(
             "Move through the table to read a finding in full." if r["findings"] else "No findings.")
         self.query_one("#triage-causes-md", Markdown).update(causes_markdown(r))
+
+    # -- keys, saving, leaving ---------------------------------------------------------
+    def action_tab(self, tab: str) -> None:
+        """Show one of the result tabs (F2 causes, F3 loss curves, F4 findings)."""
+        self.query_one("#triage-results", TabbedContent).active = tab
+        if tab == "tab-findings":
+            self.query_one("#triage-findings", DataTable).focus()
+
+    def unsaved(self) -> Optional[str]:
+        """What would be lost by leaving now (``None`` when nothing would)."""
+        if self.report is not None and self.saved_to is None:
+            return "a triage result that is not saved"
+        return None
+
+    def action_save(self) -> None:
+        """Save the result: ``.json`` (for ``advisor decide --triage``) or ``.md`` (a report), by the name."""
+        from advisor.tui.screens.dialogs import ExportScreen
+
+        if self.report is None:
+            status = self.query_one("#triage-status", Static)
+            status.set_classes("status-line -warning")
+            status.update("Nothing to save yet: run triage first (ctrl+r).")
+            return
+
+        def done(path: Optional[Path]) -> None:
+            if path is not None:
+                self.saved_to = path
+                status = self.query_one("#triage-status", Static)
+                status.set_classes("status-line")
+                use = f"; use it with `advisor decide --triage {path.name}`" if path.suffix.lower() == ".json" else ""
+                status.update(f"Saved {path}{use}.")
+
+        self.app.push_screen(ExportScreen("Save the triage result (.json for advisor decide --triage, .md for a "
+                                          "report)", str(self.saved_to or "triage.json"), self.write), callback=done)
+
+    def write(self, path: Path) -> None:
+        """Write the current report to ``path``: JSON for a ``.json`` name, else the markdown report."""
+        import json
+
+        from advisor.core.io import atomic_write
+        from advisor.core.triage import render_markdown
+
+        assert self.report is not None
+        if path.suffix.lower() == ".json":
+            text = json.dumps(self.report, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        else:
+            text = render_markdown(self.report)
+        atomic_write(path, text)
+
+    def action_back(self) -> None:
+        """Leave the screen; with an unsaved result, ask first."""
+        from advisor.tui.screens.dialogs import confirm_leaving
+
+        confirm_leaving(self, self.action_save, self.app.pop_screen)
 
     @on(DataTable.RowHighlighted, "#triage-findings")
     def _show_finding(self, event: DataTable.RowHighlighted) -> None:

@@ -32,6 +32,16 @@ def strongest(reasons: list[Reason], n: int = 2) -> list[Reason]:
     return [r for _, r in ranked[:n]]
 
 
+def leaning_line(assessment: Assessment) -> Text:
+    """The leaning in one row, for terminals too narrow for the panel: the verdict first, then the top levers."""
+    answered = any(v is not None for v in assessment.answers.flat().values())
+    if not answered:
+        return _line(("Fine-tuning: ", "bold"), "no answers yet", ("  (ctrl+l: the leaning panel)", "dim"))
+    tops = [f"{o.name} {o.score:+g}" for o in assessment.options[:2]]
+    return _line(("Fine-tuning: ", "bold"), (verdict_short(assessment), "bold"), " · leaning ", (tops[0], "bold"),
+                 *[(f" · {t}", "") for t in tops[1:]])
+
+
 class LeaningPanel(Static):
     """Top options, the rules behind them, and blockers; updated with :meth:`show`."""
 
@@ -72,7 +82,9 @@ class LeaningPanel(Static):
                 parts.append(_line(f" {s.order}. ", (s.name, "bold" if s.role == "primary" else ""),
                                    (f" ({s.role})", "dim")))
         parts.append(Text(""))
-        parts.append(_line(("Fine-tuning: ", "bold"), verdict_short(assessment)))
+        answered = any(v is not None for v in assessment.answers.flat().values())
+        # With nothing answered the verdict is only the engine's default: say so, not "tied".
+        parts.append(_line(("Fine-tuning: ", "bold"), verdict_short(assessment) if answered else "no answers yet"))
         if assessment.blockers:
             parts.append(_line((f"Blockers ({len(assessment.blockers)})", "bold red")))
             for b in assessment.blockers:
