@@ -349,7 +349,7 @@ def decide(
     asked = [q for q in kb.questions if q.should_ask(facts)]
     for q in asked:
         value = facts.get(q.key)
-        if is_unknown(value):
+        if is_unknown(value) and not q.has_default:
             rules = [r.id for r in core.pending if q.key in r.when.keys()]
             blocks = [b.id for b in core.unverified if q.key in b.when.keys()]
             unknowns.append(Unknown(key=q.key, prompt=q.prompt, rules=rules, blockers=blocks))
@@ -363,7 +363,7 @@ def decide(
                     continue
                 primary, verdict, flip = _flip_text(kb, core, alt_core)
                 alt_label = q.label_for(alt)
-                if is_unknown(value):
+                if is_unknown(value) and q.key in by_key:
                     by_key[q.key].could_change.append(f"“{alt_label}”: {flip}")
                     continue
                 cur_label = q.label_for(value)

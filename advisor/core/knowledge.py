@@ -85,6 +85,8 @@ class Question(_Strict):
     unit: Optional[str] = Field(None, description="Unit shown after a number.")
     example: Optional[str] = Field(None, description="An example answer (placeholder text).")
     ask_if: Optional[Cond] = Field(None, description="Ask only when this holds (unknown counts as 'ask').")
+    has_default: bool = Field(False, description="Unanswered means a documented default, not an open question "
+                              "(e.g. task.min_delta); no rule may read such a key.")
 
     def should_ask(self, facts: dict[str, Any]) -> bool:
         """Branching: skip only when ``ask_if`` is definitely false."""

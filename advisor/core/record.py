@@ -16,6 +16,7 @@ from typing import Any, Optional
 import yaml
 
 from advisor.core.answers import Answers
+from advisor.core.confirm import ConfirmationPlan, build_confirmation, render_confirmation
 from advisor.core.decide import Assessment, verdict_reason
 from advisor.core.io import atomic_write
 from advisor.core.knowledge import KnowledgeBase
@@ -51,6 +52,7 @@ def render_markdown(
     triage: Optional[dict[str, Any]] = None,
     evidence: Optional[dict[str, Any]] = None,
     status: str = "proposed",
+    confirmation: Optional[ConfirmationPlan] = None,
 ) -> str:
     """Render the MADR 4 decision record.
 
@@ -61,6 +63,7 @@ def render_markdown(
         triage: an ``advisor triage --format json`` object to embed, if any.
         evidence: an ``advisor probe --format json`` object to embed, if any.
         status: MADR status (proposed, accepted, ...).
+        confirmation: the pre-registered test (default: built for the primary lever from the answers).
 
     Returns:
         The markdown text.
@@ -164,7 +167,7 @@ def render_markdown(
     w("")
     w("### Confirmation")
     w("")
-    w(_confirmation(a))
+    w(_confirmation(a, confirmation))
     w("")
 
     # -- Pros and cons ------------------------------------------------------
@@ -259,25 +262,16 @@ def render_markdown(
     return "\n".join(out)
 
 
-def _confirmation(a: Assessment) -> str:
-    n = a.answers.data.eval_cases
-    have = f"you have {n}" if n is not None else "size unknown"
-    lines = [
-        "Before acting, and again after, run the comparison protocol (seed 004) and record the numbers here:",
-        "",
-        f"1. Keep a held-out eval set of at least 50-100 representative cases ({have}), deduplicated against any training data.",
-        "2. Measure a systematically engineered prompted baseline on it (4-8 hours of prompt work: instructions, few-shot examples, output schema).",
-        f"3. Build the chosen option and measure it on the same set with the same locked decoding settings.",
-        "4. Compare score distributions, not only means: a higher average with more variance can be worse in production.",
-        "5. Run shift tests (paraphrases, typos, shorter and longer inputs) and a general-capability check to catch overfitting and forgetting.",
-    ]
+def confirmation_plan(a: Assessment, min_delta: Optional[float] = None) -> ConfirmationPlan:
+    """The pre-registered test for the assessment's primary lever (what ``plan.confirmation`` holds)."""
+    return build_confirmation(a.primary, a.answers, evidence=a.evidence or None, min_delta=min_delta)
+
+
+def _confirmation(a: Assessment, plan: Optional[ConfirmationPlan] = None) -> str:
+    lines = render_confirmation(plan or confirmation_plan(a))
     if a.answers.risk.customer_facing:
-        lines.append("6. Red-team the system before customers see it, and after every training run.")
-    lines += [
-        "",
-        "`advisor probe --config probe.yaml` runs steps 3-5 against real models; "
-        "re-run it whenever the base model, the data or the scope changes.",
-    ]
+        at = next(i for i, x in enumerate(lines) if x.startswith("Run it with")) - 1
+        lines.insert(at, "* Customers see the outputs: red-team the system before they do, and after every change.")
     return "\n".join(lines)
 
 
@@ -293,9 +287,11 @@ def _triage_section(triage: dict[str, Any]) -> str:
     return record_section(triage)
 
 
-def render_json(assessment: Assessment, *, triage: Optional[dict] = None, evidence: Optional[dict] = None) -> str:
-    """The CONTRACT section 2 object, pretty-printed (triage/evidence as extra keys)."""
+def render_json(assessment: Assessment, *, triage: Optional[dict] = None, evidence: Optional[dict] = None,
+                confirmation: Optional[ConfirmationPlan] = None) -> str:
+    """The CONTRACT section 2 object, pretty-printed (triage/evidence as extra keys, the test as ``plan.confirmation``)."""
     data = assessment.to_contract()
+    data["plan"] = {"confirmation": (confirmation or confirmation_plan(assessment)).model_dump(mode="json")}
     if triage is not None:
         data["triage"] = triage
     if evidence is not None:
