@@ -67,7 +67,7 @@ async def run_probe(
     general_path: Optional[Path] = None,
     aa: bool = False,
 ) -> dict[str, Any]:
-    """Run the selected suites and return the report (CONTRACT section 4 JSON).
+    """Run the selected suites and return the report (docs/formats.md section 4 JSON).
 
     Args:
         cfg: the validated config.
