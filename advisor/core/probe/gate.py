@@ -91,7 +91,8 @@ def evaluate(plan: ConfirmationPlan, report: dict[str, Any]) -> dict[str, Any]:
     for sp in plan.suites:
         cmp = find_comparison(report, sp)
         if cmp is None and sp.comparison == "candidate_vs_prompted":
-            cmp = find_comparison(report, sp.model_copy(update={"comparison": "candidate_vs_base"}))
+            sp = sp.model_copy(update={"comparison": "candidate_vs_base"})
+            cmp = find_comparison(report, sp)
             if cmp is not None:
                 reasons.append(f"{sp.suite}: the config has no prompted_baseline, so the candidate was judged "
                                "against the bare base (compare with a well-prompted base, not a bare one)")
