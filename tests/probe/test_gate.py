@@ -150,3 +150,56 @@ def test_a_file_without_a_plan_is_a_clear_error(make_config, tmp_path, capsys):
     assert main(["probe", "--config", str(config), "--plan", str(rec), "-q"]) == 2
     err = capsys.readouterr().err
     assert "notes.md" in err and "no confirmation plan" in err and "Traceback" not in err
+
+
+def test_a_candidate_that_is_the_base_is_said_first(make_config, tmp_path, capsys):
+    rec = _record(tmp_path, _fine_tune_answers())
+    config = make_config(base="base", candidate="base", suites="[task]")
+    code, report = _probe(config, rec, capsys)
+    assert report["checks"][0]["id"] == "candidate_is_base"
+    assert report["warnings"][0] == report["checks"][0]["message"]
+    gate = report["gate"]
+    assert gate["verdict"] != "confirmed"
+    assert "adapter was probably not loaded" in gate["reasons"][0]
+
+
+def test_template_tokens_in_the_answers_are_a_template_mismatch(make_config, srv):
+    import asyncio
+
+    from advisor.core.probe.config import load_config
+    from advisor.core.probe.engine import run_probe
+
+    report = asyncio.run(run_probe(load_config(make_config(base="base", candidate="templated", suites="[task]"))))
+    ids = [c["id"] for c in report["checks"]]
+    assert ids == ["template_mismatch"]
+    chk = report["checks"][0]
+    assert chk["cases"] == chk["of"] == 60 and "chat template" in chk["message"]
+    assert "60 template tokens" in chk["message"]
+
+
+def test_aa_sends_the_base_twice_and_reports_the_noise_floor(make_config, srv, capsys):
+    config = make_config(base="base", candidate="tuned", suites="[task]")
+    capsys.readouterr()
+    assert main(["probe", "--config", str(config), "--aa", "--format", "json", "-q"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["models"]["candidate"] == report["models"]["base"] == "openai/base"
+    assert srv.server.requests["base"] == 2 * 60  # the second draw is sent, not read back from the first
+    aa = report["aa"]
+    assert aa["noise_floor"] == 0.0 and aa["discordance"] == 0.0  # the test server is deterministic
+    assert aa["comparisons"]["task"]["n"] == 60
+    assert not report["checks"]  # the candidate is the base on purpose: not a finding here
+
+
+def test_decide_json_carries_the_plan_and_min_delta_from_the_answers(tmp_path, capsys):
+    answers = _fine_tune_answers()
+    answers["task"]["min_delta"] = 0.1
+    a = tmp_path / "a.yaml"
+    a.write_text(yaml.safe_dump(answers))
+    capsys.readouterr()
+    assert main(["decide", "--answers", str(a), "--format", "json"]) == 0
+    plan = json.loads(capsys.readouterr().out)["plan"]["confirmation"]
+    assert plan["lever"] == "fine_tune" and plan["min_delta"] == 0.1 and plan["min_delta_source"] == "user"
+    # Connor's formula at psi = 2 * 0.05 + 0.1 = 0.2: 154.6 -> 155
+    assert plan["required_cases"] == 155 and plan["cases_to_add"] == 35
+    assert main(["decide", "--answers", str(a), "--min-delta", "0"]) == 2
+    assert "--min-delta" in capsys.readouterr().err
