@@ -68,7 +68,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "probe",
         help="measure base vs candidate models (task, shift, general, knowledge, format suites)",
         description="Run probe evals against any model litellm reaches and report paired differences "
-        "with 95% bootstrap intervals. `advisor probe init [FILE]` writes a config template.",
+        "with 95% intervals and exact tests; `--plan RECORD` runs and judges a decision record's pre-registered test. "
+        "`advisor probe init [FILE]` writes a config template.",
     )
     p.add_argument("action", nargs="?", choices=("init",), help="init: write a commented config template")
     p.add_argument("file", nargs="?", metavar="FILE", help="for init: where to write (default probe.yaml)")

@@ -339,6 +339,12 @@ def _mean(block: Any) -> str:
     return _f((block or {}).get("mean")) if isinstance(block, dict) else "-"
 
 
+def _v(s: dict[str, Any]) -> str:
+    """The verdict cell: ``error`` for a suite with nothing to compare (it has no verdict)."""
+    v = s.get("verdict")
+    return "error" if v is None else str(v)
+
+
 def _errs(s: dict[str, Any]) -> str:
     b = (s.get("base") or {}).get("errors", 0) or 0
     c = (s.get("candidate") or {}).get("errors", 0) or 0
@@ -413,12 +419,13 @@ def record_section(probe_json: dict[str, Any]) -> str:
     lines = ["### Evidence from probe runs", ""]
     lines.append(f"Base `{models.get('base', '?')}` vs candidate `{models.get('candidate', '?')}`; "
                  f"decoding locked at {_settings_line(probe_json) or 'unrecorded settings'}.")
-    lines.append("A verdict is given only when the 95% bootstrap interval of the paired difference excludes zero.")
+    lines.append("A verdict is given only when the 95% interval of the paired difference excludes zero and the "
+                 "exact test agrees (p below 0.05 after Holm's adjustment across the run's comparisons).")
     lines += ["", "| suite | n | base | candidate | delta | 95% CI | verdict |", "|---|---|---|---|---|---|---|"]
     for s in _sorted_suites(probe_json):
         lines.append(
             f"| {_label(s)} | {s.get('n', '-')} | {_mean(s.get('base'))} | {_mean(s.get('candidate'))} "
-            f"| {_f(s.get('delta'), True)} | {_ci(s.get('ci95'))} | {s.get('verdict', '-')} |"
+            f"| {_f(s.get('delta'), True)} | {_ci(s.get('ci95'))} | {_v(s)} |"
         )
     details = _details(probe_json)
     if details:
@@ -493,7 +500,7 @@ def suite_rows(probe_json: dict[str, Any]) -> list[tuple[str, ...]]:
     """One row of display strings per suite: suite, n, base, candidate, delta, 95% CI, verdict, errors b/c."""
     return [
         (_label(s), str(s.get("n", "-")), _mean(s.get("base")), _mean(s.get("candidate")),
-         _f(s.get("delta"), True), _ci(s.get("ci95")), str(s.get("verdict", "-")), _errs(s))
+         _f(s.get("delta"), True), _ci(s.get("ci95")), _v(s), _errs(s))
         for s in _sorted_suites(probe_json)
     ]
 
@@ -532,7 +539,7 @@ def render_text(probe_json: dict[str, Any]) -> str:
         label = str(s.get("id")) + ("*" if s.get("scored_by") == "judge" else "")
         lines.append(
             f"{label:<10} {s.get('n', 0):>5} {_mean(s.get('base')):>7} {_mean(s.get('candidate')):>7} "
-            f"{_f(s.get('delta'), True):>7}  {_ci(s.get('ci95')):<18} {str(s.get('verdict')):<14} {_errs(s)}"
+            f"{_f(s.get('delta'), True):>7}  {_ci(s.get('ci95')):<18} {_v(s):<14} {_errs(s)}"
         )
     if any(s.get("scored_by") == "judge" for s in _sorted_suites(probe_json)):
         lines.append("* judge-scored")
