@@ -166,6 +166,8 @@ def _observed_discordance(evidence: Optional[dict[str, Any]], plan_primary: Suit
         from advisor.core.probe.gate import find_comparison
 
         cmp = find_comparison(evidence, plan_primary)
+        if cmp is None and plan_primary.comparison == "candidate_vs_prompted":  # the gate's fallback too
+            cmp = find_comparison(evidence, plan_primary.model_copy(update={"comparison": "candidate_vs_base"}))
         d = (cmp or {}).get("discordance")
         return float(d) if isinstance(d, (int, float)) and (cmp or {}).get("n") else None
     d = evidence.get(f"evidence.{plan_primary.suite}_discordance")

@@ -355,6 +355,11 @@ def lint(kb: KnowledgeBase, *, extra_keys: tuple[str, ...] = ()) -> list[str]:
                     problems.append(f"{where}: choices miss contract values {missing}")
                 if extra:
                     problems.append(f"{where}: choices not in the contract {extra}")
+    read = {k for item in list(kb.rules) + list(kb.blockers) for k in item.when.keys()}
+    for q in kb.questions:
+        if q.has_default and q.key in read:
+            problems.append(f"question {q.key}: has_default, but a rule or blocker reads it "
+                            "(an unanswered key with a default would never count as unknown)")
     asked = {q.key for q in kb.questions}
     for k in sorted(set(answer_keys()) - asked):
         problems.append(f"questions: contract key '{k}' has no question")

@@ -36,3 +36,19 @@ def test_an_underpowered_no_difference_does_not_move_decide():
     assert "evidence_candidate_worse" not in fired(small)
     assert [o.score for o in small.options] == [o.score for o in plain.options]
     assert "evidence_candidate_worse" in fired(powered)
+
+
+def test_the_plan_uses_the_observed_discordance_when_evidence_is_given():
+    from advisor.core.confirm import build_confirmation
+    from advisor.core.probe.stats import required_cases
+
+    answers = Answers.model_validate({"task": {"type": "classification"}, "data": {"eval_cases": 60}})
+    assumed = build_confirmation("fine_tune", answers)
+    assert assumed.discordance_source == "assumed" and assumed.assumed_discordance == 0.15
+    report = {"suites": [{"id": "task", "n": 60, "verdict": "improvement", "discordance": 0.25, "mde": 0.18}]}
+    for evidence in (report, evidence_facts(report)):  # the report itself, or the facts decide reads
+        plan = build_confirmation("fine_tune", answers, evidence=evidence)
+        assert plan.discordance_source == "observed" and plan.assumed_discordance == 0.25
+        # Connor at psi 0.25, d 0.05: (1.96 * 0.5 + 0.8416 * sqrt(0.2475))^2 / 0.0025 = 782.8
+        assert plan.required_cases == required_cases(0.05, 0.25) == 783
+        assert plan.cases_to_add == 783 - 60

@@ -275,7 +275,9 @@ def evidence_facts(probe_json: dict[str, Any]) -> dict[str, Any]:
         ``evidence.shift_drop_candidate``, ``evidence.shift_drop_excess`` (the
         candidate's drop minus the base's: brittleness beyond what the shifted
         inputs cost any model), ``evidence.knowledge_context_gain``,
-        ``evidence.knowledge_verdict`` and ``evidence.format_verdict``; a value
+        ``evidence.knowledge_verdict``, ``evidence.format_verdict`` and the
+        observed discordant shares ``evidence.{task,knowledge,format}_discordance``
+        (for the confirmation plan's power calculation); a value
         is None when its suite did not run (or had nothing to compare).
         ``knowledge_verdict`` is about the base model *with context versus
         closed-book*: ``improvement`` means context helps (a case for retrieval).
@@ -300,6 +302,10 @@ def evidence_facts(probe_json: dict[str, Any]) -> dict[str, Any]:
         "evidence.knowledge_context_gain": _num(gain.get("delta")) if know and _verdict(gain) else None,
         "evidence.knowledge_verdict": _verdict(gain) if know else None,
         "evidence.format_verdict": _verdict(fmt),
+        # For the confirmation plan's power calculation (not read by rules): observed discordant shares.
+        "evidence.task_discordance": _num((task or {}).get("discordance")),
+        "evidence.knowledge_discordance": _num(gain.get("discordance")) if know else None,
+        "evidence.format_discordance": _num((fmt or {}).get("discordance")),
     }
 
 
