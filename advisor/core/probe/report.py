@@ -345,6 +345,11 @@ def _mean(block: Any) -> str:
     return _f((block or {}).get("mean")) if isinstance(block, dict) else "-"
 
 
+def _checks(probe: dict[str, Any]) -> list[dict[str, Any]]:
+    """The answer checks that fired (candidate-is-base, template mismatch), to be said before any number."""
+    return [c for c in probe.get("checks") or [] if isinstance(c, dict) and c.get("message")]
+
+
 def _v(s: dict[str, Any]) -> str:
     """The verdict cell: ``error`` for a suite with nothing to compare (it has no verdict)."""
     v = s.get("verdict")
@@ -423,6 +428,7 @@ def record_section(probe_json: dict[str, Any]) -> str:
     """
     models = probe_json.get("models") or {}
     lines = ["### Evidence from probe runs", ""]
+    lines += [f"**Check first:** {c['message']}." for c in _checks(probe_json)] + ([""] if _checks(probe_json) else [])
     lines.append(f"Base `{models.get('base', '?')}` vs candidate `{models.get('candidate', '?')}`; "
                  f"decoding locked at {_settings_line(probe_json) or 'unrecorded settings'}.")
     lines.append("A verdict is given only when the 95% interval of the paired difference excludes zero and the "
@@ -538,8 +544,9 @@ def render_markdown(probe_json: dict[str, Any]) -> str:
 def render_text(probe_json: dict[str, Any]) -> str:
     """A short plain-text summary for terminals and logs."""
     models = probe_json.get("models") or {}
-    lines = [f"base: {models.get('base')}", f"candidate: {models.get('candidate')}",
-             f"settings: {_settings_line(probe_json)}", ""]
+    lines = [f"CHECK FIRST: {c['message']}" for c in _checks(probe_json)]
+    lines += [f"base: {models.get('base')}", f"candidate: {models.get('candidate')}",
+              f"settings: {_settings_line(probe_json)}", ""]
     lines.append(f"{'suite':<10} {'n':>5} {'base':>7} {'cand':>7} {'delta':>7}  {'95% CI':<18} {'verdict':<14} err b/c")
     for s in _sorted_suites(probe_json):
         label = str(s.get("id")) + ("*" if s.get("scored_by") == "judge" else "")
