@@ -30,7 +30,7 @@ def test_plain_interview_in_a_terminal_writes_answers_and_record(tmp_path: Path,
         t.start([*advisor_command(), "interview", "--plain", "--answers-out", "answers.yaml", "-o", "record.json"],
                 size=(220, 50))
         for n, q in enumerate(kb.questions, start=1):
-            t.wait_for(f"[{n}/27] {q.prompt[:40]}")
+            t.wait_for(f"[{n}/28] {q.prompt[:40]}")
             value = SCRIPT[q.key]
             if q.kind in ("choice", "bool"):
                 values = [True, False] if q.kind == "bool" else [c.value for c in q.choices]
