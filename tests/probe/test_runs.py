@@ -244,7 +244,10 @@ async def test_renderers_work_from_json_alone(make_config):
         "evidence.shift_drop_candidate", "evidence.shift_drop_excess", "evidence.knowledge_context_gain",
         "evidence.knowledge_verdict",
         "evidence.format_verdict",
+        # observed discordant shares, for the confirmation plan's power calculation
+        "evidence.task_discordance", "evidence.knowledge_discordance", "evidence.format_discordance",
     }
+    assert facts["evidence.task_discordance"] == pytest.approx(1 - BASE_TASK_MEAN, abs=1e-4)  # 15 fixed of 60
     assert facts["evidence.task_delta"] == pytest.approx(1 - BASE_TASK_MEAN, abs=1e-4)
     assert facts["evidence.shift_drop_base"] is None and facts["evidence.format_verdict"] is None
 
