@@ -8,6 +8,8 @@ Everything heavy (pydantic models, litellm, rich) is imported inside ``run``.
 from __future__ import annotations
 
 import argparse
+
+from advisor.commands import non_negative_number
 import os
 import sys
 
@@ -92,7 +94,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    "refuted or inconclusive; repeatable")
     p.add_argument("--cache", metavar="PATH", help="sqlite response cache (default: beside the config)")
     p.add_argument("--no-cache", action="store_true", help="send every request again (answers still get stored)")
-    p.add_argument("--budget-usd", type=float, metavar="X", help="stop sending requests once X USD is spent")
+    p.add_argument("--budget-usd", type=non_negative_number, metavar="X", help="stop sending requests once X USD is spent")
     p.add_argument("--force", action="store_true", help="for init: overwrite an existing file")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress display")
 
@@ -160,10 +162,10 @@ class RichProgress:
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
-    import json
     from pathlib import Path
 
     from advisor.commands import emit
+    from advisor.core.io import clean_terminal, to_json
     from advisor.core.probe import render_markdown, render_text
     from advisor.core.probe.report import models_that_never_answered
     from advisor.core.probe.config import SUITES, load_config
@@ -216,6 +218,7 @@ def run(args: argparse.Namespace) -> int:
             cfg, suites, progress=progress,
             cache_path=Path(args.cache) if args.cache else None,
             use_cache=not args.no_cache, resume=args.resume, budget_usd=args.budget_usd, aa=args.aa,
+            on_wait=lambda msg: print(f"advisor: {clean_terminal(msg)}", file=sys.stderr, flush=True),
         ))
     finally:
         stop = getattr(progress, "stop", None)
@@ -233,7 +236,7 @@ def run(args: argparse.Namespace) -> int:
         gate = evaluate(plan, report)
         report["gate"] = gate
     if args.format == "json":
-        text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+        text = to_json(report)
     elif args.format == "md":
         text = render_markdown(report)
     else:
@@ -244,9 +247,9 @@ def run(args: argparse.Namespace) -> int:
         text = report["aa"]["message"] + ".\n\n" + text
     emit(text, args.output)
     for w in report.get("warnings") or []:
-        print(f"advisor: warning: {w}", file=sys.stderr)
+        print(f"advisor: warning: {clean_terminal(str(w))}", file=sys.stderr)
     if report.get("cost_note"):
-        print(f"advisor: note: {report['cost_note']}", file=sys.stderr)
+        print(f"advisor: note: {clean_terminal(str(report['cost_note']))}", file=sys.stderr)
 
     dead = models_that_never_answered(report)
     if dead:

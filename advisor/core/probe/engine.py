@@ -14,7 +14,7 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from advisor import __version__
 from advisor.core.probe.cache import ResponseCache
@@ -94,6 +94,7 @@ async def run_probe(
     budget_usd: Optional[float] = None,
     general_path: Optional[Path] = None,
     aa: bool = False,
+    on_wait: Optional[Callable[[str], None]] = None,
 ) -> dict[str, Any]:
     """Run the selected suites and return the report (docs/formats.md section 4 JSON).
 
@@ -109,6 +110,7 @@ async def run_probe(
         aa: an A/A run: the candidate arm is the base model again, sent as
             separate requests (cached apart from the base arm's), so the
             differences measure noise alone.
+        on_wait: told once when another run holds the cache and this one waits for it.
 
     Returns:
         The report dict, ready for ``json.dumps``.
@@ -129,6 +131,8 @@ async def run_probe(
     cache = ResponseCache(cache_file)
     rid = run_id(cfg, suites)
     try:
+        # One run at a time per cache: a second run waits, then reuses the first one's answers.
+        await cache.lock(on_wait)
         if resume:
             status = cache.run_status(rid)
             if status is None:

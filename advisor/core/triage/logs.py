@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-from advisor.core.io import read_text
+from advisor.core.io import LIMITS, json_loads, read_text
 from advisor.errors import UserError
 
 
@@ -330,7 +330,7 @@ def _py_dict(s: str) -> Optional[dict[str, Any]]:
     js = re.sub(r"(?<![\w.])(-?)inf\b", r"\1Infinity", js)
     js = js.replace("True", "true").replace("False", "false").replace("None", "null")
     try:
-        d = json.loads(js)
+        d = json_loads(js)
     except json.JSONDecodeError:
         return None
     return d if isinstance(d, dict) else None
@@ -345,7 +345,7 @@ def _jsonl(text: str, file: str, **cols: Optional[str]) -> TrainingLog:
         if not raw.strip():
             continue
         try:
-            row = json.loads(raw)
+            row = json_loads(raw)
         except json.JSONDecodeError as e:
             if i == last and rows:
                 notes.append(f"line {i + 1} is cut off (the run may have stopped while writing); skipped")
@@ -423,18 +423,18 @@ def read_log(path: str | Path, *, step_col: Optional[str] = None, loss_col: Opti
             message names the file, the line and what was expected.
     """
     file = str(path)
-    text = read_text(path)
+    text = read_text(path, limit=LIMITS["log"], what="a training log")
     cols = {"step_col": step_col, "loss_col": loss_col, "eval_col": eval_col}
     stripped = text.lstrip()
     if not stripped:
         raise UserError("empty file, expected a training log", file=file)
     if stripped[0] in "{[":
         try:
-            data = json.loads(text)
+            data = json_loads(text)
         except json.JSONDecodeError as whole:
             first = stripped.split("\n", 1)[0]
             try:
-                first_ok = isinstance(json.loads(first), dict)
+                first_ok = isinstance(json_loads(first), dict)
             except json.JSONDecodeError:
                 first_ok = False
             if first_ok:
