@@ -30,6 +30,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--evidence", metavar="FILE", help="use and embed an `advisor probe --format json` result")
     p.add_argument("--knowledge", metavar="DIR", help=argparse.SUPPRESS)
     p.add_argument("--date", metavar="YYYY-MM-DD", help="date for the record (default today)")
+    p.add_argument("--min-delta", type=float, metavar="X",
+                   help="smallest gain worth acting on, as a share (0.05 = 5 points); sizes the record's "
+                   "confirmation test (default: answers task.min_delta, else a default per task type)")
     p.add_argument(
         "--fail-on",
         choices=("not_recommended", "not_yet", "blockers"),
@@ -83,7 +86,9 @@ def run(args: argparse.Namespace) -> int:
             date = dt.date.fromisoformat(args.date)
         except ValueError:
             raise UserError(f"--date: expected YYYY-MM-DD, got {args.date!r}") from None
-    assessment = decide(answers, kb, evidence=facts)
+    if args.min_delta is not None and not 0 < args.min_delta <= 1:
+        raise UserError(f"--min-delta: expected a share in (0, 1], e.g. 0.05 for 5 points; got {args.min_delta:g}")
+    assessment = decide(answers, kb, evidence=facts, min_delta=args.min_delta)
     save = args.save or bool(args.decisions)
     if args.supersedes and not save:
         raise UserError("--supersedes needs --save (or --decisions DIR)")

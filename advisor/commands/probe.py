@@ -72,7 +72,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "probe",
         help="measure base vs candidate models (task, shift, general, knowledge, format suites)",
         description="Run probe evals against any model litellm reaches and report paired differences "
-        "with 95% bootstrap intervals. `advisor probe init [FILE]` writes a config template.",
+        "with 95% intervals and exact tests; `--plan RECORD` runs and judges a decision record's pre-registered test. "
+        "`advisor probe init [FILE]` writes a config template.",
     )
     p.add_argument("action", nargs="?", choices=("init",), help="init: write a commented config template")
     p.add_argument("file", nargs="?", metavar="FILE", help="for init: where to write (default probe.yaml)")
@@ -84,8 +85,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of standard output")
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted run of this config (finished calls come from the cache)")
-    p.add_argument("--fail-on", choices=("regression", "errors"), action="append", default=[],
-                   help="exit 1 on any suite regression, or on any errored case; repeatable")
+    p.add_argument("--plan", metavar="RECORD",
+                   help="run the confirmation test a decision record pre-registered (its plan decides the suites), "
+                   "judge it (confirmed | refuted | inconclusive) and write the result and status back into RECORD")
+    p.add_argument("--aa", action="store_true",
+                   help="A/A run: the base against itself at the configured temperature, to see how big a "
+                   "difference noise alone makes")
+    p.add_argument("--fail-on", choices=("regression", "errors", "refuted", "inconclusive"), action="append", default=[],
+                   help="exit 1 on any suite regression, on any errored case, or (with --plan) when the gate is "
+                   "refuted or inconclusive; repeatable")
     p.add_argument("--cache", metavar="PATH", help="sqlite response cache (default: beside the config)")
     p.add_argument("--no-cache", action="store_true", help="send every request again (answers still get stored)")
     p.add_argument("--budget-usd", type=non_negative_number, metavar="X", help="stop sending requests once X USD is spent")
@@ -176,8 +184,30 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--config FILE is required (or `advisor probe init` to write one)")
     if args.budget_usd is not None and args.budget_usd < 0:
         raise UserError("--budget-usd: expected a number >= 0")
+    gate_fail = [f for f in args.fail_on if f in ("refuted", "inconclusive")]
+    if gate_fail and not args.plan:
+        raise UserError(f"--fail-on {gate_fail[0]}: needs --plan RECORD (the gate judges a record's plan)")
+    if args.plan and args.aa:
+        raise UserError("--aa and --plan do not go together: an A/A run has no candidate to confirm")
+    if args.plan and args.suites:
+        raise UserError("--suites and --plan do not go together: the record's plan decides the suites")
     cfg = load_config(args.config)
     suites = None
+    plan = record_text = None
+    if args.plan:
+        from advisor.core.confirm import read_plan
+        from advisor.core.io import read_text
+
+        record_text = read_text(args.plan)
+        plan = read_plan(record_text, file=args.plan)
+        suites = list(dict.fromkeys(sp.suite for sp in plan.suites))
+        if list(cfg.suites) != suites:
+            print(f"advisor: note: the plan in {args.plan} decides the suites ({', '.join(suites)}); "
+                  f"the config's suites ({', '.join(cfg.suites)}) are ignored", file=sys.stderr)
+        if any(s in ("task", "shift", "knowledge", "format") for s in suites) and not cfg.eval_set:
+            raise UserError("is required for the plan's suites", file=args.config, key="eval_set")
+    if args.aa:
+        cfg = cfg.model_copy(update={"models": cfg.models.model_copy(update={"candidate": cfg.models.base})})
     if args.suites:
         suites = [s.strip() for s in args.suites.split(",") if s.strip()]
         bad = [s for s in suites if s not in SUITES]
@@ -191,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
         report = asyncio.run(run_probe(
             cfg, suites, progress=progress,
             cache_path=Path(args.cache) if args.cache else None,
-            use_cache=not args.no_cache, resume=args.resume, budget_usd=args.budget_usd,
+            use_cache=not args.no_cache, resume=args.resume, budget_usd=args.budget_usd, aa=args.aa,
             on_wait=lambda msg: print(f"advisor: {clean_terminal(msg)}", file=sys.stderr, flush=True),
         ))
     finally:
@@ -199,6 +229,16 @@ def run(args: argparse.Namespace) -> int:
         if stop:
             stop()
 
+    gate = None
+    if args.aa:
+        from advisor.core.probe.gate import aa_summary
+
+        report["aa"] = aa_summary(report)
+    if plan is not None:
+        from advisor.core.probe.gate import evaluate
+
+        gate = evaluate(plan, report)
+        report["gate"] = gate
     if args.format == "json":
         text = to_json(report)
     elif args.format in ("md", "markdown"):
@@ -211,6 +251,10 @@ def run(args: argparse.Namespace) -> int:
         text = probe_github(clean_data(report))
     else:
         text = render_text(report)
+    if gate is not None and args.format != "json":
+        text = gate_text(gate, md=args.format == "md") + text
+    if args.aa and args.format != "json":
+        text = report["aa"]["message"] + ".\n\n" + text
     emit(text, args.output)
     for w in report.get("warnings") or []:
         print(f"advisor: warning: {clean_terminal(str(w))}", file=sys.stderr)
@@ -220,7 +264,11 @@ def run(args: argparse.Namespace) -> int:
     dead = never_answered_message(report)
     if dead:
         raise UserError(dead, file=args.config)
+    if gate is not None:
+        _write_back(args, cfg, record_text, gate, report)
     failed = []
+    if gate is not None and gate["verdict"] in gate_fail:
+        failed.append(f"the confirmation gate is {gate['verdict']}: {'; '.join(gate['reasons'][:2])}")
     if "regression" in args.fail_on:
         reg = [s["id"] for s in report["suites"] if s.get("verdict") == "regression"]
         if reg:
@@ -230,3 +278,32 @@ def run(args: argparse.Namespace) -> int:
     if failed:
         raise GateFailed("; ".join(failed))
     return 0
+
+
+def gate_text(gate: dict, *, md: bool) -> str:
+    """The gate verdict and its reasons, put before the report."""
+    head = f"Confirmation gate: {gate['verdict'].upper()} ({gate['lever']}, min_delta {gate['min_delta']:g}"
+    if gate.get("achieved_mde") is not None:
+        head += f", achieved MDE {gate['achieved_mde']:.3f}"
+    head += f", required cases {gate.get('required_cases')})"
+    lines = [f"## {head}" if md else head, ""]
+    lines += [f"- {r}" for r in gate.get("reasons") or []]
+    return "\n".join(lines) + "\n\n"
+
+
+def _write_back(args: argparse.Namespace, cfg, record_text: str, gate: dict, report: dict) -> None:  # noqa: ANN001
+    """Write the result section and the status into the record, atomically."""
+    import datetime as dt
+
+    from advisor.core.io import atomic_write
+    from advisor.core.probe.gate import STATUS, file_sha256, result_section, write_back
+
+    sha = None
+    if cfg.eval_set:
+        try:
+            sha = file_sha256(cfg.resolve(cfg.eval_set).read_bytes())
+        except OSError:
+            sha = None
+    section = result_section(gate, report, date=dt.date.today(), eval_sha256=sha)
+    atomic_write(args.plan, write_back(record_text, gate, section))
+    print(f"advisor: wrote {args.plan} (gate {gate['verdict']}, status {STATUS[gate['verdict']]})", file=sys.stderr)

@@ -57,6 +57,12 @@ class Task(_Section):
     type: Optional[TaskType] = Field(None, description="The kind of task.")
     metric_defined: Optional[bool] = Field(None, description="Is there a measurable success metric tied to the business?")
     narrow_and_repeatable: Optional[bool] = Field(None, description="Is the task narrow and repeatable?")
+    min_delta: Optional[float] = Field(
+        None, ge=0.01, le=1,
+        description="Smallest gain on the task metric worth acting on, as a share (0.05 = 5 points); "
+        "the record's confirmation test is sized for it. Unset: a default per task type.")
+
+    _share_not_bool = field_validator("min_delta", mode="before")(classmethod(lambda cls, v: _not_bool(v)))
 
 
 class Failure(_Section):

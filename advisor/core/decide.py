@@ -564,7 +564,7 @@ def decide(
     cfs: list[Counterfactual] = []
     asked = [q for q in kb.questions if q.should_ask(facts)]
     for q in asked:
-        if is_unknown(facts.get(q.key)):
+        if is_unknown(facts.get(q.key)) and not q.has_default:
             rules = [r.id for r in core.pending if q.key in r.when.keys()]
             blocks = [b.id for b in core.unverified if q.key in b.when.keys()]
             blocks += [g.id for g in core.pending_gates if q.key in g.when.keys()]
@@ -574,6 +574,8 @@ def decide(
         for q in asked:
             value = facts.get(q.key)
             if is_unknown(value):
+                if q.key not in by_key:  # a question with a documented default is not an open question
+                    continue
                 for alt in _candidates(q, None, kb):
                     alt_core = _evaluate(kb, {**facts, q.key: alt})
                     if (alt_core.primary, alt_core.verdict) != (core.primary, core.verdict):

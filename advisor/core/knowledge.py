@@ -100,6 +100,8 @@ class Question(_Strict):
     unit: Optional[str] = Field(None, description="Unit shown after a number.")
     example: Optional[str] = Field(None, description="An example answer (placeholder text).")
     ask_if: Optional[Cond] = Field(None, description="Ask only when this holds (unknown counts as 'ask').")
+    has_default: bool = Field(False, description="Unanswered means a documented default, not an open question "
+                              "(e.g. task.min_delta); no rule may read such a key.")
     actionable: bool = Field(False, description="The team can change this answer by acting (not a fact of the situation).")
 
     def should_ask(self, facts: dict[str, Any]) -> bool:
@@ -450,6 +452,11 @@ def lint(kb: KnowledgeBase, *, extra_keys: tuple[str, ...] = ()) -> list[str]:
                     problems.append(f"{where}: choices miss contract values {missing}")
                 if extra:
                     problems.append(f"{where}: choices not in the contract {extra}")
+    read = {k for item in list(kb.rules) + list(kb.blockers) for k in item.when.keys()}
+    for q in kb.questions:
+        if q.has_default and q.key in read:
+            problems.append(f"question {q.key}: has_default, but a rule or blocker reads it "
+                            "(an unanswered key with a default would never count as unknown)")
     asked = {q.key for q in kb.questions}
     for k in sorted(set(answer_keys()) - asked):
         problems.append(f"questions: contract key '{k}' has no question")

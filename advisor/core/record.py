@@ -15,7 +15,7 @@ from typing import Any, Optional
 import yaml
 
 from advisor.core.answers import Answers
-from advisor.core.confirm import render_confirmation
+from advisor.core.confirm import ConfirmationPlan, render_confirmation
 from advisor.core.decide import CONCERN_TITLES, Assessment, verdict_reason
 from advisor.core.io import atomic_write
 from advisor.core.knowledge import KnowledgeBase
@@ -359,6 +359,11 @@ def _would_settle(kb: KnowledgeBase, u: Any) -> str:
         if phrase not in parts:
             parts.append(phrase)
     return "would settle " + "; ".join(parts[:4]) if parts else "no rule waits on it"
+
+
+def confirmation_plan(a: Assessment) -> ConfirmationPlan:
+    """The pre-registered test for the assessment's primary lever (``plan.confirmation``)."""
+    return a.plan.confirmation
 
 
 def _holding(a: Assessment) -> list[Any]:

@@ -177,7 +177,7 @@ def test_plain_interview_carries_on_when_the_session_cannot_be_saved(tmp_path):
     from advisor.interview.session import SessionStore
     from advisor.prompt.interview import run_plain
     from tests.prompt.test_plain_interview import TODAY, ScriptedPrompter
-    from tests.tui.helpers import SCRIPT
+    from tests.tui.helpers import SCRIPT, asked_keys
 
     kb = cached_knowledge()
     blocker = tmp_path / "not-a-folder"

@@ -14,6 +14,8 @@ according to the model name:
 ``brittle``     like tuned on original inputs, wrong on any perturbed input
 ``nocontext``   like base, but ignores context (always closed-book)
 ``prose``       like base, but answers the format suite in prose, not JSON
+``templated``   like tuned, but every answer wrapped in ChatML tokens
+                (``<|im_start|>assistant ... <|im_end|>``): a chat-template mismatch
 ``judge``       grades: PASS when the reference appears in the answer
 ``paraphraser`` returns "In other words, " + the input
 ==============  ===============================================================
@@ -202,7 +204,9 @@ class ModelServer:
                 return web.Response(text="<html>not json at all", content_type="application/json")
             if fault == "hang":
                 await asyncio.sleep(self.hang_s)
-        answer = self.answer(behaviour, msgs)
+        answer = self.answer("tuned" if behaviour == "templated" else behaviour, msgs)
+        if behaviour == "templated":
+            answer = f"<|im_start|>assistant\n{answer}<|im_end|>"
         if fault == "surrogate":
             answer += "\ud800"
         prompt_words = sum(len(str(m.get("content", "")).split()) for m in msgs)

@@ -174,7 +174,11 @@ async def test_a_dead_model_ends_in_counted_errors_not_zeros(make_config, srv):
     t = suite(report, "task")
     assert t["candidate"]["errors"] == N_TASK and t["candidate"]["mean"] is None
     assert t["base"]["errors"] == 0 and t["base"]["mean"] == pytest.approx(BASE_TASK_MEAN, abs=1e-4)
-    assert t["n"] == 0 and t["verdict"] == "no_difference"
+    # nothing scored for both arms: an error, never a verdict, and decide reads nothing from it
+    assert t["n"] == 0 and t["verdict"] is None and "nothing to compare" in t["error"]
+    assert t["attrition"] == {"base_only": N_TASK, "candidate_only": 0}
+    assert evidence_facts(report)["evidence.task_verdict"] is None
+    assert evidence_facts(report)["evidence.task_delta"] is None
     assert len(t["per_case"]) == N_TASK and all(r["outcome"] == "error" for r in t["per_case"])
     assert srv.server.requests["down+tuned"] == N_TASK * (1 + 3)  # max_retries: 3
     assert any("errors" in w for w in t["warnings"])
@@ -271,7 +275,10 @@ async def test_renderers_work_from_json_alone(make_config):
         "evidence.shift_drop_candidate", "evidence.shift_drop_excess", "evidence.knowledge_context_gain",
         "evidence.knowledge_verdict",
         "evidence.format_verdict",
+        # observed discordant shares, for the confirmation plan's power calculation
+        "evidence.task_discordance", "evidence.knowledge_discordance", "evidence.format_discordance",
     }
+    assert facts["evidence.task_discordance"] == pytest.approx(1 - BASE_TASK_MEAN, abs=1e-4)  # 15 fixed of 60
     assert facts["evidence.task_delta"] == pytest.approx(1 - BASE_TASK_MEAN, abs=1e-4)
     assert facts["evidence.shift_drop_base"] is None and facts["evidence.format_verdict"] is None
 

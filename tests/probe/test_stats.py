@@ -67,7 +67,7 @@ def test_bootstrap_degenerate_cases():
     assert stats.paired_bootstrap_ci([], []) is None
     assert stats.paired_bootstrap_ci([1, 1], [1, 1]) == (0, 0)
     assert stats.verdict((0.0, 0.0)) == "no_difference"
-    assert stats.verdict(None) == "no_difference"
+    assert stats.verdict(None) is None  # nothing to compare: an error, never a verdict
     with pytest.raises(ValueError):
         stats.paired_bootstrap_ci([1], [1, 0])
 
@@ -88,3 +88,109 @@ def test_cluster_bootstrap_is_wider_than_treating_copies_as_independent():
     assert stats.paired_bootstrap_ci(base, cand, seed=0, groups=groups) == clustered  # deterministic
     with pytest.raises(ValueError):
         stats.paired_bootstrap_ci([1.0], [0.0], groups=["a", "b"])
+
+
+# ---------------------------------------------------------------- verdicts need the evidence (exact tests)
+
+
+def _pairs(wins: int, losses: int, ties_pass: int, ties_fail: int = 0):
+    """Pass/fail pairs: ``wins`` base 0 -> candidate 1, ``losses`` 1 -> 0, ties both 1 (or both 0)."""
+    base = [0.0] * wins + [1.0] * losses + [1.0] * ties_pass + [0.0] * ties_fail
+    cand = [1.0] * wins + [0.0] * losses + [1.0] * ties_pass + [0.0] * ties_fail
+    return base, cand
+
+
+@pytest.mark.parametrize("wins,n,p", [(3, 4, 0.25), (5, 30, 0.0625)])
+def test_few_one_sided_wins_are_not_an_improvement(wins, n, p):
+    # The two defects seen in real runs: a percentile bootstrap called these improvements.
+    base, cand = _pairs(wins, 0, n - wins)
+    assert stats.paired_bootstrap_ci(base, cand, seed=0)[0] > 0  # the bootstrap alone is fooled
+    assert stats.mcnemar_exact(0, wins) == pytest.approx(p)  # 2 * 0.5**wins
+    ci = stats.exact_paired_ci(0, wins, n)
+    assert ci[0] < 0 < ci[1]  # the exact interval agrees with the exact test
+    assert stats.verdict(ci, stats.mcnemar_exact(0, wins)) == "no_difference"
+
+
+def test_six_one_sided_wins_are_the_fewest_the_exact_test_accepts():
+    assert stats.mcnemar_exact(0, 6) == pytest.approx(2 / 64)  # 0.03125 < 0.05
+    ci = stats.exact_paired_ci(0, 6, 60)
+    assert ci[0] > 0 and stats.verdict(ci, 2 / 64) == "improvement"
+
+
+def test_exact_paired_ci_is_clopper_pearson_scaled_by_the_discordant_share():
+    # 9 wins, 2 losses of 40 pairs. Clopper-Pearson bounds for 9 of 11 solve
+    # P(X >= 9 | 11, lo) = 0.025 and P(X <= 9 | 11, hi) = 0.025 (checked here by the binomial sums).
+    lo, hi = stats.exact_ci(9, 11)
+    tail_hi = sum(math.comb(11, i) * lo**i * (1 - lo) ** (11 - i) for i in range(9, 12))
+    tail_lo = sum(math.comb(11, i) * hi**i * (1 - hi) ** (11 - i) for i in range(0, 10))
+    assert tail_hi == pytest.approx(0.025, abs=1e-6) and tail_lo == pytest.approx(0.025, abs=1e-6)
+    ci = stats.exact_paired_ci(2, 9, 40)
+    assert ci == pytest.approx((11 / 40 * (2 * lo - 1), 11 / 40 * (2 * hi - 1)))
+    assert stats.exact_paired_ci(0, 0, 10) == (0.0, 0.0) and stats.exact_paired_ci(0, 0, 0) is None
+
+
+def test_wilson_interval_matches_the_closed_form():
+    # Wilson: (k + z^2/2 +- z sqrt(k(n-k)/n + z^2/4)) / (n + z^2)
+    k, n, zz = 7, 20, 1.959963984540054
+    half = zz * math.sqrt(k * (n - k) / n + zz * zz / 4)
+    expected = ((k + zz * zz / 2 - half) / (n + zz * zz), (k + zz * zz / 2 + half) / (n + zz * zz))
+    assert stats.wilson_ci(k, n) == pytest.approx(expected, abs=1e-9)
+    assert stats.wilson_ci(0, 0) is None and stats.wilson_ci(0, 10)[0] == pytest.approx(0.0, abs=1e-12)
+    # never Wald: 0 of 10 still has an upper bound well above 0
+    assert stats.wilson_ci(0, 10)[1] > 0.2
+
+
+def test_empty_comparison_has_no_verdict():
+    assert stats.verdict(None) is None
+    assert stats.adjusted_lower_bound([]) is None and stats.achieved_mde(0) is None
+
+
+def test_required_cases_by_connors_formula():
+    # delta 0.05, discordance 0.15: (1.95996 * sqrt(.15) + 0.84162 * sqrt(.15 - .0025))^2 / .0025 = 468.6
+    za, zb = 1.959963984540054, 0.8416212335729143
+    n = (za * math.sqrt(0.15) + zb * math.sqrt(0.15 - 0.0025)) ** 2 / 0.0025
+    assert 468 < n < 469
+    assert stats.required_cases(0.05, 0.15) == 469
+    # discordance below delta is impossible: it is raised to delta
+    assert stats.required_cases(0.2, 0.0) == stats.required_cases(0.2, 0.2)
+    # the exact test's floor: at least 6 one-sided discordant pairs
+    assert stats.required_cases(1.0, 1.0) == 6
+
+
+def test_zero_discordance_does_not_make_a_tiny_run_look_powered():
+    assert stats.achieved_mde(4, 0.0) == 1.0  # 4 cases detect nothing
+    mde60 = stats.achieved_mde(60, 0.0)
+    assert 0.1 < mde60 < 1.0
+    assert stats.required_cases(mde60, 0.0) <= 60 < stats.required_cases(mde60 * 0.98, 0.0)
+    # more discordance, larger MDE at the same n
+    assert stats.achieved_mde(200, 0.4) > stats.achieved_mde(200, 0.1)
+
+
+def test_adjusted_lower_bound_is_agresti_min():
+    # 10 wins, 10 losses, 380 ties of 400: add half a win, half a loss, one tie -> n' = 402,
+    # mean 0, var = 21/402 / 402, bound = -1.6449 * sqrt(var)
+    diffs = [1.0] * 10 + [-1.0] * 10 + [0.0] * 380
+    expected = -1.6448536269514722 * math.sqrt((21 / 402) / 402)
+    assert stats.adjusted_lower_bound(diffs) == pytest.approx(expected)
+    # no discordant pair on 4 cases proves nothing; on 400 it shows a drop under 1 point is all there can be
+    assert stats.adjusted_lower_bound([0.0] * 4) < -0.2
+    assert -0.01 < stats.adjusted_lower_bound([0.0] * 400) < 0
+
+
+def test_holm_step_down():
+    # p sorted 0.01, 0.02, 0.04 of 3: 0.03, max(0.03, 0.04), max(0.04, 0.04)
+    adj = stats.holm({"a": 0.04, "b": 0.01, "c": 0.02})
+    assert adj == pytest.approx({"b": 0.03, "c": 0.04, "a": 0.04})
+    assert stats.holm({"x": 0.6, "y": 0.5}) == pytest.approx({"y": 1.0, "x": 1.0})
+
+
+def test_sign_test_equals_mcnemar_on_pass_fail_and_correlation():
+    base, cand = _pairs(9, 2, 20, 9)
+    diffs = [c - b for b, c in zip(base, cand)]
+    assert stats.sign_test(diffs) == pytest.approx(stats.mcnemar_exact(2, 9))
+    assert stats.paired_se(diffs) == pytest.approx(stats.std(diffs) / math.sqrt(40))
+    # ties on both sides make the arms correlate; the correlation is Pearson's phi here
+    a, b, c, d = 20, 2, 9, 9  # both pass, base only, candidate only, both fail
+    phi = (a * d - b * c) / math.sqrt((a + b) * (c + d) * (a + c) * (b + d))
+    assert stats.correlation(base, cand) == pytest.approx(phi)
+    assert stats.correlation([1, 1, 1], [0, 1, 0]) is None

@@ -21,7 +21,7 @@ from advisor.tui.widgets.question import ChoiceList
 from .helpers import EXPECTED_VALUES, SCRIPT, answer, current_form, screen_text, wait_for
 
 FIRST = [
-    "task.description", "task.type", "task.metric_defined", "task.narrow_and_repeatable",
+    "task.description", "task.type", "task.metric_defined", "task.narrow_and_repeatable", "task.min_delta",
     "failure.main_cause", "failure.same_input_same_wrong_output", "baseline.prompting",
     "baseline.retrieval", "baseline.validators", "baseline.tools", "knowledge.change_rate",
     "knowledge.long_tail_facts", "data.examples",
@@ -60,33 +60,33 @@ async def test_resume_restores_position_and_answers(make_app, kb, session_dir):
     app = make_app()
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.press("1")
-        for key in FIRST[:6]:
+        for key in FIRST[:7]:
             await answer(pilot, SCRIPT[key])
         await pilot.press("escape")  # back one: the position saved is failure.same_input_same_wrong_output
-        assert (await current_form(pilot)).question.key == FIRST[5]
+        assert (await current_form(pilot)).question.key == FIRST[6]
 
     # `advisor --resume`: a new process, the most recent session.
     app = make_app(resume=True)
     async with app.run_test(size=(100, 32)) as pilot:
         form = await current_form(pilot)
         assert isinstance(app.screen, InterviewScreen)
-        assert form.question.key == FIRST[5]
+        assert form.question.key == FIRST[6]
         choices = form.query_one(ChoiceList)
-        assert choices.values[choices.highlighted] is SCRIPT[FIRST[5]], "its answer is pre-selected"
+        assert choices.values[choices.highlighted] is SCRIPT[FIRST[6]], "its answer is pre-selected"
         iv = app.screen.interview
-        for key in FIRST[:6]:
+        for key in FIRST[:7]:
             assert iv.value(key) == EXPECTED_VALUES[key]
         # Carry on from there, then ask for the result now: everything answered before is in it.
-        for key in FIRST[5:8]:
+        for key in FIRST[6:9]:
             await answer(pilot, SCRIPT[key])
         await pilot.press("ctrl+r")
         screen = await wait_for(pilot, lambda: isinstance(app.screen, ResultScreen) and app.screen, "the result")
-        so_far = {k: EXPECTED_VALUES[k] for k in FIRST[:8]}
+        so_far = {k: EXPECTED_VALUES[k] for k in FIRST[:9]}
         assert screen.interview.effective_answers() == Answers.from_flat(so_far)
     assert len(session_files(session_dir)) == 1, "resumed into the same session file"
     saved = json.loads(session_files(session_dir)[0].read_text(encoding="utf-8"))
     assert saved["answers"] == Answers.from_flat(so_far).to_yaml_dict()
-    assert saved["position"] == FIRST[8]
+    assert saved["position"] == FIRST[9]
 
 
 async def test_open_a_saved_session_from_home(make_app, kb, session_dir):

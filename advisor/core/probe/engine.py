@@ -8,6 +8,7 @@ budget and totals).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -17,9 +18,10 @@ from typing import Any, Callable, Optional
 
 from advisor import __version__
 from advisor.core.probe.cache import ResponseCache
+from advisor.core.probe.checks import Answer, answer_checks
 from advisor.core.probe.config import ProbeConfig, sha256_text
 from advisor.core.probe.perturb import paraphrase_messages
-from advisor.core.probe.report import Outcome, arm_block, clean_api_base, compare, suite_block
+from advisor.core.probe.report import Outcome, adjust_family, arm_block, clean_api_base, compare, suite_block
 from advisor.core.probe import direct
 from advisor.core.probe.provenance import error_impact, provenance
 from advisor.core.probe.runner import Call, CallResult, Progress, Runner, prefetch_litellm
@@ -91,6 +93,7 @@ async def run_probe(
     resume: bool = False,
     budget_usd: Optional[float] = None,
     general_path: Optional[Path] = None,
+    aa: bool = False,
     on_wait: Optional[Callable[[str], None]] = None,
 ) -> dict[str, Any]:
     """Run the selected suites and return the report (docs/formats.md section 4 JSON).
@@ -104,6 +107,9 @@ async def run_probe(
         resume: require an earlier, unfinished run of the same config in the cache.
         budget_usd: overrides the config's ``budget_usd``.
         general_path: another general set file (tests).
+        aa: an A/A run: the candidate arm is the base model again, sent as
+            separate requests (cached apart from the base arm's), so the
+            differences measure noise alone.
         on_wait: told once when another run holds the cache and this one waits for it.
 
     Returns:
@@ -161,7 +167,11 @@ async def run_probe(
         calls: dict[tuple[int, str], Call] = {}
         for i, case in enumerate(cases):
             for arm, (model, msgs) in case.arms.items():
-                calls[(i, arm)] = runner.make_call(model, msgs, settings, arm_eps[arm_model(arm)])
+                call = runner.make_call(model, msgs, settings, arm_eps[arm_model(arm)])
+                if aa and arm.startswith("candidate"):
+                    # Same request, its own cache entry: the second draw of an A/A pair.
+                    call = dataclasses.replace(call, key=hashlib.sha256(f"aa:{call.key}".encode()).hexdigest())
+                calls[(i, arm)] = call
         cache.mark_run(rid, "running", len(calls))
         results = await runner.run(list(calls.values()), "probing")
         outcomes: dict[tuple[int, str], Outcome] = {
@@ -190,7 +200,15 @@ async def run_probe(
     finally:
         cache.close()
 
-    report = _report(cfg, suites, cases, outcomes, runner, warnings)
+    pairs = [(Answer(results[calls[(i, "base")].key].content, results[calls[(i, "base")].key].completion_tokens),
+              Answer(results[calls[(i, "candidate")].key].content, results[calls[(i, "candidate")].key].completion_tokens))
+             # closed-book knowledge answers often agree ("I don't know") whatever the model: left out
+             for i, case in enumerate(cases) if "base" in case.arms and "candidate" in case.arms
+             and case.suite != "knowledge"
+             and results[calls[(i, "base")].key].error is None and results[calls[(i, "candidate")].key].error is None]
+    checks = [c for c in answer_checks(pairs, max_tokens=cfg.max_tokens) if not (aa and c["id"] == "candidate_is_base")]
+    report = _report(cfg, suites, cases, outcomes, runner, [c["message"] for c in checks] + warnings)
+    report["checks"] = checks
     prov, prov_warnings = provenance(cfg, cases, calls, results, report["suites"])
     report["provenance"] = prov
     report["warnings"] += prov_warnings
@@ -249,6 +267,7 @@ def _report(cfg: ProbeConfig, suites: list[str], cases: list[Case], outcomes: di
                 prompted = _arm_outcomes(cases, idx, "prompted", outcomes)
                 block["prompted"] = arm_block(prompted)
                 block["vs_prompted"] = compare(prompted, arms["candidate"], **kw)
+                block["prompted_vs_base"] = compare(arms["base"], prompted, **kw)  # the prompt-engineering test
             if cases[idx[0]].meta.get("hidden"):
                 continue  # built only as the shift suite's reference
         if sid == "shift":
@@ -278,6 +297,7 @@ def _report(cfg: ProbeConfig, suites: list[str], cases: list[Case], outcomes: di
             block["context_gain"] = {a: compare(arms[a], ctx[a], **kw) for a in ("base", "candidate")}
         blocks.append(block)
 
+    family = adjust_family(blocks)
     t = runner.totals
     unknown = sorted(t.cost_unknown_models)
     cost_note = None
@@ -311,6 +331,7 @@ def _report(cfg: ProbeConfig, suites: list[str], cases: list[Case], outcomes: di
         "models": models,
         "settings": settings,
         "suites": blocks,
+        "multiple_comparisons": family,
         "cost_usd": round(t.cost_usd, 6),
         "cost_note": cost_note,
         "tokens": {"prompt": t.prompt_tokens, "completion": t.completion_tokens},

@@ -49,32 +49,115 @@ def compare(
 ) -> dict[str, Any]:
     """Paired comparison of arm ``b`` minus arm ``a`` over cases both scored.
 
-    With ``groups`` (one label per case), the interval comes from a cluster
-    bootstrap over the groups, and no McNemar test is reported: it assumes
-    independent pairs, which copies of one input are not.
+    Pass/fail pairs get the exact McNemar test and the interval that agrees
+    with it; other scores, and the shift suite's copies of one input
+    (``groups``, one label per case), get the exact sign test over cases or
+    inputs and a (cluster) bootstrap interval; a verdict then needs both.
+    Reported beside the verdict: the standard error of the difference, the
+    arms' correlation, the cases the candidate fixed and broke, the achieved
+    minimum detectable effect, the one-sided lower bound used for
+    non-inferiority, and attrition (cases scored for one arm only), which is
+    left out of the comparison. With nothing scored for both arms the result
+    carries an ``error`` and no verdict.
     """
     keep = [i for i, (x, y) in enumerate(zip(a, b)) if x.score is not None and y.score is not None]
+    attrition = {
+        "base_only": sum(1 for x, y in zip(a, b) if x.score is not None and y.score is None),
+        "candidate_only": sum(1 for x, y in zip(a, b) if x.score is None and y.score is not None),
+    }
     pairs = [(a[i].score, b[i].score) for i in keep]
     xs = [p[0] for p in pairs]
     ys = [p[1] for p in pairs]
+    diffs = [y - x for x, y in pairs]
     kept_groups = [groups[i] for i in keep] if groups is not None else None
-    ci = stats.paired_bootstrap_ci(xs, ys, resamples=resamples, seed=seed, groups=kept_groups)
-    d = stats.mean([y - x for x, y in pairs])
-    out: dict[str, Any] = {
-        "n": len(pairs),
-        "delta": _r(d),
+    out: dict[str, Any] = {"n": len(pairs), "delta": _r(stats.mean(diffs))}
+    if not pairs:
+        out.update({"ci95": None, "verdict": None, "attrition": attrition,
+                    "error": "no case was scored for both arms: nothing to compare (an error, not a verdict)"})
+        return out
+    binary = kept_groups is None and stats.is_binary(xs + ys)
+    if binary:
+        broken = sum(1 for x, y in pairs if x == 1 and y == 0)
+        fixed = sum(1 for x, y in pairs if x == 0 and y == 1)
+        p = stats.mcnemar_exact(broken, fixed)
+        ci = stats.exact_paired_ci(broken, fixed, len(pairs))
+        units = diffs
+        mde = stats.achieved_mde(len(pairs), (broken + fixed) / len(pairs))
+        test = "exact McNemar"
+    else:
+        units = stats.cluster_means(diffs, kept_groups) if kept_groups is not None else diffs
+        fixed = sum(1 for d in units if d > 0)
+        broken = sum(1 for d in units if d < 0)
+        p = stats.sign_test(units)
+        ci = stats.paired_bootstrap_ci(xs, ys, resamples=resamples, seed=seed, groups=kept_groups)
+        mde = stats.achieved_mde_continuous(units)
+        test = "exact sign test over inputs" if kept_groups is not None else "exact sign test"
+    se = stats.paired_se(units)
+    corr = stats.correlation(xs, ys)
+    out.update({
         "ci95": [_r(ci[0]), _r(ci[1])] if ci else None,
-        "verdict": stats.verdict(ci),
-    }
+        "verdict": stats.verdict(ci, p),
+        # Three significant digits, not fixed decimals: a p of 5e-7 must not print as 0.
+        "p": float(f"{p:.3g}"),
+        "test": test,
+        "se": _r(se),
+        "correlation": _r(corr),
+        "fixed": fixed,
+        "broken": broken,
+        "discordance": _r((fixed + broken) / len(units)),
+        "mde": _r(mde),
+        "lower_one_sided": _r(stats.adjusted_lower_bound(units)),
+        "attrition": attrition,
+    })
     if kept_groups is not None:
         out["clusters"] = len(set(kept_groups))
-    elif pairs and stats.is_binary(xs + ys):
-        lost = sum(1 for x, y in pairs if x == 1 and y == 0)
-        won = sum(1 for x, y in pairs if x == 0 and y == 1)
-        # Three significant digits, not fixed decimals: a p of 5e-7 must not print as 0.
-        p = stats.mcnemar_exact(lost, won)
-        out["mcnemar"] = {"base_only": lost, "candidate_only": won, "p": float(f"{p:.3g}")}
+    elif binary:
+        out["mcnemar"] = {"base_only": broken, "candidate_only": fixed, "p": out["p"]}
     return out
+
+
+#: Comparisons that carry a verdict, by where they sit in a suite block: (name suffix, path of keys).
+_COMPARISONS = (
+    ("", ()),
+    (".vs_prompted", ("vs_prompted",)),
+    (".prompted_vs_base", ("prompted_vs_base",)),
+    (".with_context", ("with_context", "delta")),
+    (".context_gain.base", ("context_gain", "base")),
+    (".context_gain.candidate", ("context_gain", "candidate")),
+)
+
+
+def comparisons(blocks: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Every comparison with a verdict in a run's suite blocks, by name (``task``, ``knowledge.context_gain.base``)."""
+    out: dict[str, dict[str, Any]] = {}
+    for block in blocks:
+        for suffix, path in _COMPARISONS:
+            node: Any = block
+            for k in path:
+                node = node.get(k) if isinstance(node, dict) else None
+            if isinstance(node, dict) and "n" in node and "verdict" in node:
+                out[f"{block.get('id')}{suffix}"] = node
+    return out
+
+
+def adjust_family(blocks: list[dict[str, Any]], alpha: float = stats.ALPHA) -> dict[str, Any]:
+    """Holm-Bonferroni across every comparison of one run; verdicts are re-read at the adjusted p.
+
+    Each comparison gains ``p_adjusted``; its ``verdict`` then needs
+    ``p_adjusted < alpha`` (the interval stays the unadjusted 95% one).
+
+    Returns:
+        ``{"method": "holm", "alpha": alpha, "family": [names]}`` for the report.
+    """
+    found = {k: v for k, v in comparisons(blocks).items() if isinstance(v.get("p"), (int, float))}
+    adjusted = stats.holm({k: float(v["p"]) for k, v in found.items()})
+    for k, v in found.items():
+        v["p_adjusted"] = float(f"{adjusted[k]:.3g}")
+        ci = v.get("ci95")
+        v["verdict"] = stats.verdict(tuple(ci) if ci else None, adjusted[k], alpha)
+        if isinstance(v.get("mcnemar"), dict):
+            v["mcnemar"]["p_adjusted"] = v["p_adjusted"]
+    return {"method": "holm", "alpha": alpha, "family": sorted(found)}
 
 
 def suite_block(
@@ -121,6 +204,8 @@ def suite_block(
             f"only {cmp['n']} paired cases (fewer than {min_n}): too few to conclude; "
             "use 50-100 cases or more before deciding"
         )
+    if cmp.get("error"):
+        warnings.insert(0, cmp["error"])
     errs = arm_block(base)["errors"] + arm_block(cand)["errors"]
     if errs:
         warnings.append(f"{errs} answer(s) ended in errors and are left out of the comparison, not scored as 0")
@@ -141,10 +226,10 @@ def suite_block(
         "losses": losses,
         "ties": ties,
     }
-    if "mcnemar" in cmp:
-        block["mcnemar"] = cmp["mcnemar"]
-    if "clusters" in cmp:
-        block["clusters"] = cmp["clusters"]
+    for k in ("error", "p", "test", "se", "correlation", "fixed", "broken", "discordance", "mde",
+              "lower_one_sided", "attrition", "mcnemar", "clusters"):
+        if k in cmp:
+            block[k] = cmp[k]
     block["warnings"] = warnings
     block["per_case"] = per_case
     return block
@@ -190,10 +275,16 @@ def evidence_facts(probe_json: dict[str, Any]) -> dict[str, Any]:
         ``evidence.shift_drop_candidate``, ``evidence.shift_drop_excess`` (the
         candidate's drop minus the base's: brittleness beyond what the shifted
         inputs cost any model), ``evidence.knowledge_context_gain``,
-        ``evidence.knowledge_verdict`` and ``evidence.format_verdict``; a value
+        ``evidence.knowledge_verdict``, ``evidence.format_verdict`` and the
+        observed discordant shares ``evidence.{task,knowledge,format}_discordance``
+        (for the confirmation plan's power calculation); a value
         is None when its suite did not run (or had nothing to compare).
         ``knowledge_verdict`` is about the base model *with context versus
         closed-book*: ``improvement`` means context helps (a case for retrieval).
+        A suite with nothing to compare gives None, never a verdict, and a
+        ``no_difference`` counts only from a run whose achieved minimum
+        detectable effect is at most ``EVIDENCE_MDE`` (older reports without
+        ``mde`` give None): too small a run proves nothing either way.
     """
     task, shift, general = _suite(probe_json, "task"), _suite(probe_json, "shift"), _suite(probe_json, "general")
     know, fmt = _suite(probe_json, "knowledge"), _suite(probe_json, "format")
@@ -201,17 +292,40 @@ def evidence_facts(probe_json: dict[str, Any]) -> dict[str, Any]:
     gain = ((know or {}).get("context_gain") or {}).get("base") or {}
     drop_base, drop_cand = _num(drop.get("base")), _num(drop.get("candidate"))
     return {
-        "evidence.task_delta": _num((task or {}).get("delta")),
-        "evidence.task_verdict": (task or {}).get("verdict") if task else None,
-        "evidence.general_verdict": (general or {}).get("verdict") if general else None,
+        "evidence.task_delta": _num((task or {}).get("delta")) if _verdict(task) else None,
+        "evidence.task_verdict": _verdict(task),
+        "evidence.general_verdict": _verdict(general),
         "evidence.shift_drop_base": drop_base,
         "evidence.shift_drop_candidate": drop_cand,
         "evidence.shift_drop_excess": (None if drop_base is None or drop_cand is None
                                        else round(drop_cand - drop_base, 6)),
-        "evidence.knowledge_context_gain": _num(gain.get("delta")),
-        "evidence.knowledge_verdict": gain.get("verdict") if know else None,
-        "evidence.format_verdict": (fmt or {}).get("verdict") if fmt else None,
+        "evidence.knowledge_context_gain": _num(gain.get("delta")) if know and _verdict(gain) else None,
+        "evidence.knowledge_verdict": _verdict(gain) if know else None,
+        "evidence.format_verdict": _verdict(fmt),
+        # For the confirmation plan's power calculation (not read by rules): observed discordant shares.
+        "evidence.task_discordance": _num((task or {}).get("discordance")),
+        "evidence.knowledge_discordance": _num(gain.get("discordance")) if know else None,
+        "evidence.format_discordance": _num((fmt or {}).get("discordance")),
     }
+
+
+#: A ``no_difference`` is evidence of no effect only from a run that could have seen one this big.
+EVIDENCE_MDE = 0.10
+
+
+def _verdict(cmp: Optional[dict[str, Any]]) -> Optional[str]:
+    """A comparison's verdict as evidence: None when it has none (an empty suite is an error),
+    and None for a ``no_difference`` the run was too small to tell from a 10-point change."""
+    if not cmp or cmp.get("error"):
+        return None
+    v = cmp.get("verdict")
+    if v not in ("improvement", "regression", "no_difference"):
+        return None
+    if v == "no_difference":
+        mde = _num(cmp.get("mde"))
+        if mde is None or mde > EVIDENCE_MDE:
+            return None
+    return v
 
 
 def _f(x: Any, pct: bool = False) -> str:
@@ -229,6 +343,17 @@ def _ci(ci: Any) -> str:
 
 def _mean(block: Any) -> str:
     return _f((block or {}).get("mean")) if isinstance(block, dict) else "-"
+
+
+def _checks(probe: dict[str, Any]) -> list[dict[str, Any]]:
+    """The answer checks that fired (candidate-is-base, template mismatch), to be said before any number."""
+    return [c for c in probe.get("checks") or [] if isinstance(c, dict) and c.get("message")]
+
+
+def _v(s: dict[str, Any]) -> str:
+    """The verdict cell: ``error`` for a suite with nothing to compare (it has no verdict)."""
+    v = s.get("verdict")
+    return "error" if v is None else str(v)
 
 
 def _errs(s: dict[str, Any]) -> str:
@@ -325,9 +450,11 @@ def record_section(probe_json: dict[str, Any]) -> str:
     """
     models = probe_json.get("models") or {}
     lines = ["### Evidence from probe runs", ""]
+    lines += [f"**Check first:** {c['message']}." for c in _checks(probe_json)] + ([""] if _checks(probe_json) else [])
     lines.append(f"Base `{models.get('base', '?')}` vs candidate `{models.get('candidate', '?')}`; "
                  f"decoding locked at {_settings_line(probe_json) or 'unrecorded settings'}.")
-    lines.append("A verdict is given only when the 95% bootstrap interval of the paired difference excludes zero.")
+    lines.append("A verdict is given only when the 95% interval of the paired difference excludes zero and the "
+                 "exact test agrees (p below 0.05 after Holm's adjustment across the run's comparisons).")
     lines += ["", "| suite | n | base | candidate | delta | 95% CI | verdict |", "|---|---|---|---|---|---|---|"]
     for row in suite_rows(probe_json):
         lines.append("| " + " | ".join(row[:7]) + " |")
@@ -425,7 +552,7 @@ def suite_rows(probe_json: dict[str, Any]) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = []
     for s in _sorted_suites(probe_json):
         rows.append((_label(s), str(s.get("n", "-")), _mean(s.get("base")), _mean(s.get("candidate")),
-                     _f(s.get("delta"), True), _ci(s.get("ci95")), str(s.get("verdict", "-")), _errs(s)))
+                     _f(s.get("delta"), True), _ci(s.get("ci95")), _v(s), _errs(s)))
         ctx = _ctx_row(s)
         if ctx is not None:
             rows.append(ctx)
@@ -490,14 +617,15 @@ def render_markdown(probe_json: dict[str, Any]) -> str:
 def render_text(probe_json: dict[str, Any]) -> str:
     """A short plain-text summary for terminals and logs."""
     models = probe_json.get("models") or {}
-    lines = [f"base: {models.get('base')}", f"candidate: {models.get('candidate')}",
-             f"settings: {_settings_line(probe_json)}", ""]
+    lines = [f"CHECK FIRST: {c['message']}" for c in _checks(probe_json)]
+    lines += [f"base: {models.get('base')}", f"candidate: {models.get('candidate')}",
+              f"settings: {_settings_line(probe_json)}", ""]
     lines.append(f"{'suite':<10} {'n':>5} {'base':>7} {'cand':>7} {'delta':>7}  {'95% CI':<18} {'verdict':<14} err b/c")
     for s in _sorted_suites(probe_json):
         label = str(s.get("id")) + ("*" if s.get("scored_by") == "judge" else "")
         lines.append(
             f"{label:<10} {s.get('n', 0):>5} {_mean(s.get('base')):>7} {_mean(s.get('candidate')):>7} "
-            f"{_f(s.get('delta'), True):>7}  {_ci(s.get('ci95')):<18} {str(s.get('verdict')):<14} {_errs(s)}"
+            f"{_f(s.get('delta'), True):>7}  {_ci(s.get('ci95')):<18} {_v(s):<14} {_errs(s)}"
         )
         ctx = _ctx_row(s)
         if ctx is not None:

@@ -164,13 +164,20 @@ built-in sets, and compare them case by case, with 95% intervals rather than bar
     ]
 
     def __init__(self, config: str | Path | None = None, *, root: str | Path = ".", save_to: str = "probe.json",
+                 plan: Any = None, record: str | Path | None = None,
                  name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         """Args:
             config: the probe config to preset (default ``probe.yaml`` in the current folder).
             root: folder the file tree starts in.
             save_to: where "Save JSON" writes by default.
+            plan: a decision record's confirmation plan: it decides the suites, and the
+                finished run is judged against it (the gate).
+            record: the record file the gate's result and status are written back into.
         """
         super().__init__(name=name, id=id, classes=classes)
+        self.plan = plan
+        self.record = str(record) if record is not None else None
+        self.gate: Optional[dict[str, Any]] = None
         self.config_path = str(config) if config is not None else "probe.yaml"
         self.root = Path(root)
         self.save_to = save_to
@@ -215,9 +222,23 @@ built-in sets, and compare them case by case, with 95% intervals rather than bar
             "suite", "n", "base", "candidate", "delta", "95% CI", "verdict", "errors b/c")
         if Path(self.config_path).is_file():
             self._load(self.config_path)
+            self._preload_plan()
         else:
             self._say(f"No {self.config_path} here: type a config path (enter loads it) or pick a file in the "
                       "tree. `advisor probe init` writes a commented template.")
+
+    def _preload_plan(self) -> None:
+        """With a plan, tick exactly its suites (the plan decides them) and say what will be judged."""
+        if self.plan is None:
+            return
+        suites = self.query_one("#probe-suites", SelectionList)
+        suites.deselect_all()
+        for sp in self.plan.suites:
+            suites.select(sp.suite)
+        suites.disabled = True
+        roles = ", ".join(f"{sp.suite} ({sp.role})" for sp in self.plan.suites)
+        self._say(f"Confirmation test of {self.plan.lever}: {roles}; min_delta {self.plan.min_delta:g}. "
+                  "Pick the config and run (ctrl+r)" + (f"; the result goes into {self.record}." if self.record else "."))
 
     # -- status -----------------------------------------------------------------------
     def _say(self, text: str, kind: str = "") -> None:
@@ -265,12 +286,14 @@ built-in sets, and compare them case by case, with 95% intervals rather than bar
 
     @on(Input.Submitted, "#probe-config")
     def _config_submitted(self, event: Input.Submitted) -> None:
-        self._load(event.value.strip())
+        if self._load(event.value.strip()) is not None:
+            self._preload_plan()
 
     @on(DirectoryTree.FileSelected, "#probe-files")
     def _file_chosen(self, event: DirectoryTree.FileSelected) -> None:
         self.query_one("#probe-config", Input).value = str(event.path)
-        self._load(str(event.path))
+        if self._load(str(event.path)) is not None:
+            self._preload_plan()
 
     # -- running ----------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -293,6 +316,8 @@ built-in sets, and compare them case by case, with 95% intervals rather than bar
             return
         chosen = set(self.query_one("#probe-suites", SelectionList).selected)
         suites = [s for s in SUITE_IDS if s in chosen]
+        if self.plan is not None:
+            suites = list(dict.fromkeys(sp.suite for sp in self.plan.suites))
         if not suites:
             self._say("error: pick at least one suite", "error")
             return
@@ -417,18 +442,42 @@ built-in sets, and compare them case by case, with 95% intervals rather than bar
         table.clear()
         for row in suite_rows(r):
             table.add_row(*row)
-        self.query_one("#probe-notes", Markdown).update(notes_markdown(r))
+        notes = notes_markdown(r)
+        if self.plan is not None:
+            notes = self._judge(r) + notes
+        self.query_one("#probe-notes", Markdown).update(notes)
         verdicts = ", ".join(f"{s['id']} {s.get('verdict')}" for s in r.get("suites") or [])
         run = r.get("run") or {}
         errors = int(run.get("errors") or 0)
         text = (f"Finished in {run.get('elapsed_s', 0):.1f} s: {verdicts}. Sent {run.get('requests_sent', 0)}, "
                 f"cached {run.get('cache_hits', 0)}, cost {float(r.get('cost_usd') or 0):.4f} USD.")
+        if self.gate is not None:
+            text = f"Gate: {self.gate['verdict'].upper()}. " + text
         if errors:
             why = next((first for _, failed, first in arm_errors(r).values() if failed), None)
             self._say(f"{text} {errors} request(s) failed" + (f", e.g. {why}" if why else "")
                       + "; they are left out of the comparison, not scored 0.", "warning")
         else:
             self._say(text)
+
+    def _judge(self, report: dict[str, Any]) -> str:
+        """Judge the run against the plan, write the result into the record, and return it as markdown."""
+        import datetime as dt
+
+        from advisor.core.io import atomic_write, read_text
+        from advisor.core.probe.gate import evaluate, result_section, write_back
+        from advisor.errors import UserError
+
+        self.gate = gate = evaluate(self.plan, report)
+        report["gate"] = gate
+        section = result_section(gate, report, date=getattr(self.app, "today", None) or dt.date.today())
+        if self.record:
+            try:
+                atomic_write(self.record, write_back(read_text(self.record), gate, section))
+                section += f"\nWritten into `{self.record}` (status updated).\n"
+            except (UserError, OSError) as e:
+                section += f"\nCould not write `{self.record}`: {e}\n"
+        return section + "\n"
 
     # -- saving -----------------------------------------------------------------------
     @on(Button.Pressed, "#probe-save-btn")

@@ -126,6 +126,8 @@ answer would change the advice.
         Binding("a", "focus_answers", "Change"),
         Binding("b", "interview", "Questions"),
         Binding("escape", "home", "Home"),
+        # Not in the footer (it must fit 80 columns): the Confirmation test section names the key.
+        Binding("t", "run_plan", "Run its test", show=False),
     ]
 
     def __init__(self, interview: Interview, session: Session) -> None:
@@ -134,6 +136,9 @@ answer would change the advice.
         self.session = session
         self.kb = interview.kb
         self.assessment = self._assess()
+        self.record_path: Optional[Path] = None  # the last markdown export: the probe gate writes back into it
+        self.gate: Optional[dict[str, Any]] = None
+        self._probe_screen: Any = None
 
     def _assess(self) -> Assessment:
         return decide(self.interview.effective_answers(), self.interview.kb)
@@ -201,6 +206,7 @@ answer would change the advice.
             changes.append("No single changed answer would alter the recommendation or the verdict.")
         changes.rstrip()  # in place: rich Text.rstrip returns None
         out.append(Static(changes, id="changes"))
+        out += self._confirmation_widgets()
 
         out.append(Static("Your answers (Enter on one to change it; the result recomputes)", classes="section-title"))
         options = []
@@ -280,12 +286,45 @@ answer would change the advice.
     def _export(self, title: str, default: str, writer: Any) -> None:
         def write(path: Path) -> None:
             writer(path, self.interview, self.assessment)
+            if writer == self.app.write_markdown:  # type: ignore[attr-defined]
+                self.record_path = Path(path)
 
         def done(path: Optional[Path]) -> None:
             if path is not None:
                 self.notify(f"Saved {path}", title="Saved")
 
         self.app.push_screen(ExportScreen(title, default, write), callback=done)
+
+    # -- the confirmation test ---------------------------------------------------
+    def _confirmation_widgets(self) -> list[Widget]:
+        from advisor.core.record import confirmation_plan
+
+        plan = confirmation_plan(self.assessment)
+        lines = [f"{sp.suite} ({sp.role}): {sp.metric}" for sp in plan.suites]
+        need = (f"{plan.required_cases} paired cases detect {plan.min_delta * 100:g} points"
+                + (" (default)" if plan.min_delta_source == "default" else ""))
+        if plan.cases_to_add:
+            need += f"; add {plan.cases_to_add} to your {plan.eval_cases}"
+        body = "\n".join(lines + [need])
+        if self.gate is not None:
+            body = (f"Gate: {self.gate['verdict'].upper()}\n"
+                    + "\n".join(f"  {r}" for r in (self.gate.get("reasons") or [])[:4]) + "\n\n" + body)
+        return [Static("Confirmation test (t runs it on the probe screen)", classes="section-title"),
+                Static(Text(body), id="confirmation")]
+
+    def action_run_plan(self) -> None:
+        """Open the probe screen preloaded with this decision's confirmation plan."""
+        from advisor.core.record import confirmation_plan
+        from advisor.tui.screens.probe import ProbeScreen
+
+        self._probe_screen = ProbeScreen(plan=confirmation_plan(self.assessment), record=self.record_path)
+        self.app.push_screen(self._probe_screen)
+
+    async def on_screen_resume(self) -> None:
+        gate = getattr(self._probe_screen, "gate", None)
+        if gate is not None and gate is not self.gate:
+            self.gate = gate
+            await self.rebuild()
 
     def action_interview(self) -> None:
         self.dismiss("interview")
