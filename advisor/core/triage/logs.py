@@ -336,6 +336,72 @@ def _py_dict(s: str) -> Optional[dict[str, Any]]:
     return d if isinstance(d, dict) else None
 
 
+_LF_KEYS = {"current_steps", "total_steps"}
+
+
+def _llamafactory(text: str, file: str, **cols: Optional[str]) -> TrainingLog:
+    """LLaMA-Factory ``trainer_log.jsonl``: one line per Trainer log event.
+
+    Quirks: the step is ``current_steps``; the learning rate is ``lr``; LLaMA-Factory
+    drops every falsy value before writing, so a training line (it has ``lr``)
+    without ``loss`` logged a loss of exactly 0.0; lines written twice (one per
+    node on a shared disk, or a copied log) are dropped; a run restarted into the
+    same folder appends from step 1 again, and only the last run is kept.
+    """
+    seen: set = set()
+    rows: list[tuple[int, dict[str, Any]]] = []
+    notes: list[str] = []
+    dropped = zeros = restarts = 0
+    lines = text.split("\n")
+    last = max((i for i, s in enumerate(lines) if s.strip()), default=-1)
+    for i, raw in enumerate(lines):
+        if not raw.strip():
+            continue
+        try:
+            row = json.loads(raw)
+        except json.JSONDecodeError as e:
+            if i == last and rows:
+                notes.append(f"line {i + 1} is cut off (the run may have stopped while writing); skipped")
+                continue
+            raise UserError(f"malformed JSON: {e.msg}", file=file, line=i + 1, column=e.colno) from None
+        if not isinstance(row, dict):
+            raise UserError(f"expected a JSON object per line (got {type(row).__name__})", file=file, line=i + 1)
+        step = row.get("current_steps")
+        if not isinstance(step, (int, float)) or isinstance(step, bool):
+            raise UserError(f"expected a number for 'current_steps' (got {step!r})", file=file, line=i + 1,
+                            key="current_steps")
+        key = tuple(sorted((k, v) for k, v in row.items() if k not in ("elapsed_time", "remaining_time", "throughput")
+                           and not isinstance(v, (dict, list))))
+        if key in seen:
+            dropped += 1
+            continue
+        if rows and step < rows[-1][1]["current_steps"] and "eval_loss" not in row:
+            restarts += 1
+            rows, seen = [], set()
+        seen.add(key)
+        if "lr" in row and "loss" not in row and "eval_loss" not in row:
+            row = dict(row, loss=0.0)  # written as {"lr": ...} with the zero loss dropped
+            zeros += 1
+        rows.append((i + 1, row))
+    if not rows:
+        raise UserError("no log lines found in this LLaMA-Factory trainer_log.jsonl", file=file)
+    c = _classify([k for _, r in rows for k in r], file=file, where_keys="keys seen", **cols)
+    c.step = cols.get("step_col") or "current_steps"
+    if not cols.get("loss_col"):
+        c.train = "loss"
+    c.lr = "lr"
+    c.evals = {k: v for k, v in c.evals.items() if k != "predict_loss"}
+    log = _build(rows, c, file=file, fmt="llamafactory_jsonl")
+    if dropped:
+        notes.append(f"{dropped} repeated line(s) dropped (the same step and values written twice)")
+    if restarts:
+        notes.append(f"the run restarted from an earlier step {restarts} time(s) in this file; only the last run is read")
+    if zeros:
+        notes.append(f"{zeros} training line(s) have no 'loss' key: LLaMA-Factory drops zero values, so they logged 0.0")
+    log.notes += notes
+    return log
+
+
 def _jsonl(text: str, file: str, **cols: Optional[str]) -> TrainingLog:
     rows = []
     lines = text.split("\n")
@@ -438,6 +504,8 @@ def read_log(path: str | Path, *, step_col: Optional[str] = None, loss_col: Opti
             except json.JSONDecodeError:
                 first_ok = False
             if first_ok:
+                if _LF_KEYS <= set(json.loads(first)):
+                    return _llamafactory(text, file, **cols)
                 return _jsonl(text, file, **cols)
             if _STDOUT_DICT.search(text):
                 return _stdout(text, file, **cols)
@@ -445,6 +513,8 @@ def read_log(path: str | Path, *, step_col: Optional[str] = None, loss_col: Opti
         if isinstance(data, dict) and "log_history" in data:
             return _trainer_state(text, data, file, **cols)
         if isinstance(data, dict):
+            if _LF_KEYS <= set(data):
+                return _llamafactory(text, file, **cols)
             return _jsonl(text, file, **cols)
         if isinstance(data, list):
             lines = _array_lines(text, len(data))
