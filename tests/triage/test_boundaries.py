@@ -71,7 +71,7 @@ def test_grad_norm_spike_is_10x_median(value, fires, thresholds):
 
 
 def test_grad_norm_during_warmup_is_not_a_spike(thresholds):
-    grad = [40.0, 1.0, 1.0, 1.0, 30.0] + [1.0] * 55  # steps 10 and 50: inside the warm-up
+    grad = [40.0, 1.0, 1.0, 1.0, 30.0, 1.0, 30.0] + [1.0] * 53  # steps 10, 50, 70: inside the warm-up
     lr = [min(1.0, (i + 1) / 8) * 1e-4 for i in range(60)]  # warm-up to step 80
     assert "grad_norm_spike" not in ids(detectors.detect_log(log_of(falling(60), grad=grad, lr=lr), thresholds))
     grad[20] = 30.0  # step 210: after warm-up, with a baseline
