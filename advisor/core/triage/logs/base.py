@@ -1,6 +1,7 @@
-"""Training-log readers: one :class:`TrainingLog` from whatever the trainer wrote.
+"""The shared machinery of the log readers: points, series, column guesses, rows -> :class:`TrainingLog`.
 
-The format is detected from the content, not the file name:
+And the readers of the text formats that share it (the table in
+:mod:`advisor.core.triage.logs.table` lists every format and its reader):
 
 * Hugging Face ``trainer_state.json``: its ``log_history`` list. Python's
   :mod:`json` accepts the bare ``NaN``/``Infinity`` tokens the Trainer writes;
@@ -34,7 +35,7 @@ from advisor.core.io import read_text
 from advisor.errors import UserError
 
 
-@dataclass
+@dataclass(slots=True)
 class Point:
     """One logged value: ``value`` may be NaN or Inf (the detectors look for them)."""
 
@@ -72,6 +73,8 @@ class TrainingLog:
     last_line: Optional[int] = None
     steps_are_events: bool = False
     notes: list[str] = field(default_factory=list)
+    x_label: str = "step"
+    """What the x axis counts: ``step``, ``epoch`` (Keras CSVLogger) or ``event`` (Trainer stdout)."""
 
     def primary_eval(self) -> Optional[Series]:
         """The eval-loss series the verdicts use: ``eval`` if logged, else the densest one."""
@@ -87,7 +90,7 @@ class TrainingLog:
     def where(self, p: Point) -> str:
         """``file:line (step N)`` for a point, the ``where`` of a finding."""
         step = _fmt_step(p.step)
-        label = f"event {step}" if self.steps_are_events else f"step {step}"
+        label = f"event {step}" if self.steps_are_events else f"{self.x_label} {step}"
         return f"{self.file}:{p.line} ({label})" if p.line else f"{self.file} ({label})"
 
 
@@ -260,6 +263,7 @@ def _build(rows: list[tuple[int, dict[str, Any]]], cols: _Columns, *, file: str,
         )
     if steps_are_events:
         log.notes.append("Hugging Face Trainer output prints no step: steps are logging-event numbers")
+        log.x_label = "event"
     return log
 
 
@@ -471,26 +475,12 @@ def _csv(text: str, file: str, **cols: Optional[str]) -> TrainingLog:
     return _build(rows, c, file=file, fmt=fmt)
 
 
-def read_log(path: str | Path, *, step_col: Optional[str] = None, loss_col: Optional[str] = None,
-             eval_col: Optional[str] = None) -> TrainingLog:
-    """Read a training log, detecting its format from the content.
-
-    Args:
-        path: the log file.
-        step_col: column/key holding the step (overrides the guess).
-        loss_col: column/key holding the training loss.
-        eval_col: column/key holding the eval loss.
-
-    Returns:
-        The parsed :class:`TrainingLog`.
+def read_generic(text: str, file: str, cols: dict[str, Optional[str]]) -> TrainingLog:
+    """JSON, JSONL, CSV or Trainer stdout whose format the table's recognisers did not claim.
 
     Raises:
-        UserError: the file is missing, malformed or has no loss values; the
-            message names the file, the line and what was expected.
+        UserError: malformed, or no loss values; the message names the file and line.
     """
-    file = str(path)
-    text = read_text(path)
-    cols = {"step_col": step_col, "loss_col": loss_col, "eval_col": eval_col}
     stripped = text.lstrip()
     if not stripped:
         raise UserError("empty file, expected a training log", file=file)
