@@ -14,6 +14,17 @@ SYMPTOMS = ("worse_general_better_target", "worse_everything", "better_offline_w
             "incoherent_outputs", "good_early_worse_later")
 
 
+class _TriageParser(argparse.ArgumentParser):
+    """Lists the log formats in ``--help`` from the format table, imported only when help is shown."""
+
+    def format_help(self) -> str:
+        from advisor.core.triage.logs.table import help_lines
+
+        self.epilog = help_lines()
+        self.formatter_class = argparse.RawDescriptionHelpFormatter
+        return super().format_help()
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "triage",
@@ -22,8 +33,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "files, the best checkpoint, first checks and fixes. Formats are detected from the content "
         "(docs/triage.md lists them).",
     )
+    p.__class__ = _TriageParser
     p.add_argument("--symptom", metavar="ID", choices=SYMPTOMS, help="what you see: " + ", ".join(SYMPTOMS))
-    p.add_argument("--log", metavar="FILE", help="training log: trainer_state.json, Trainer stdout, OpenAI or Lightning metrics CSV, CSV/JSONL")
+    p.add_argument("--log", metavar="PATH", help="training log, or the folder a trainer wrote (its newest log is used, "
+                   "and the report says which and why); formats below")
     p.add_argument("--train", metavar="FILE", help="training set (JSONL or JSON array: chat, prompt/completion, alpaca, preference, OpenAI DPO)")
     p.add_argument("--eval", metavar="FILE", help="eval set (same formats); checked for leakage against --train")
     p.add_argument("--lr", type=float, metavar="X", help="learning rate used (overrides the log's)")

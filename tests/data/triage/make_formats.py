@@ -166,7 +166,189 @@ def healthy_real_shapes() -> None:
     MANIFEST["hf_speech"] = {"epochs": 4}
 
 
+def model_card() -> None:
+    """The card the Trainer's push_to_hub writes: hyperparameters, then '### Training results' and a table."""
+    rows = [("No log", 1.0, 125, 0.9121, 0.6612), (0.8843, 2.0, 250, 0.7012, 0.7301), (0.6011, 3.0, 375, 0.6420, 0.7588),
+            (0.4519, 4.0, 500, 0.6583, 0.7562), (0.3302, 5.0, 625, 0.7011, 0.7490)]
+    body = ["---", "license: apache-2.0", "base_model: distilbert/distilbert-base-uncased", "tags:", "- generated_from_trainer",
+            "metrics:", "- accuracy", "model-index:", "- name: intent-clf", "  results: []", "---", "",
+            "<!-- This model card has been generated automatically according to the information the Trainer had access to. You",
+            "should probably proofread and complete it, then remove this comment. -->", "", "# intent-clf", "",
+            "This model is a fine-tuned version of [distilbert/distilbert-base-uncased](https://huggingface.co/distilbert/distilbert-base-uncased) on an unknown dataset.",
+            "It achieves the following results on the evaluation set:", "- Loss: 0.7011", "- Accuracy: 0.7490", "",
+            "## Training procedure", "", "### Training hyperparameters", "", "The following hyperparameters were used during training:",
+            "- learning_rate: 5e-05", "- train_batch_size: 16", "- eval_batch_size: 16", "- seed: 42",
+            "- optimizer: Use OptimizerNames.ADAMW_TORCH with betas=(0.9,0.999) and epsilon=1e-08 and optimizer_args=No additional optimizer arguments",
+            "- lr_scheduler_type: linear", "- num_epochs: 5", "", "### Training results", "",
+            "| Training Loss | Epoch | Step | Validation Loss | Accuracy |",
+            "|:-------------:|:-----:|:----:|:---------------:|:--------:|"]
+    first = len(body) + 1
+    for tl, ep, st, vl, acc in rows:
+        body.append(f"| {tl!s:<13} | {ep:<5} | {st:<4} | {vl:<15} | {acc:<8} |")
+    body += ["", "", "### Framework versions", "", "- Transformers 4.46.2", "- Pytorch 2.5.1+cu121", "- Datasets 3.1.0",
+             "- Tokenizers 0.20.3", ""]
+    _w("model_card/README.md", "\n".join(body))
+    MANIFEST["model_card"] = {"eval_points": 5, "train_points": 4, "best_step": 375, "best_eval_loss": 0.6420,
+                              "best_line": first + 2, "accuracy_best_step": 375}
+
+
+def mlx() -> None:
+    """mlx_lm.lora's console: a validation at iteration 1, train lines every 10, validation every 50."""
+    rng = random.Random(12)
+    out = ["Loading pretrained model", "Fetching 7 files: 100%|##########| 7/7 [00:00<00:00, 71089.90it/s]",
+           "Loading datasets", "Training", "Trainable parameters: 0.071% (5.243M/7248.024M)", "Starting training..., iters: 300"]
+    vals = {}
+    for it in range(1, 301):
+        if it == 1 or it % 50 == 0:
+            v = round(1.2 + 1.5 * math.exp(-it / 80), 3)
+            vals[it] = v
+            out.append(f"Iter {it}: Val loss {v:.3f}, Val took {11 + rng.random():.3f}s")
+        if it % 10 == 0:
+            tl = 1.0 + 1.6 * math.exp(-it / 70) + rng.gauss(0, 0.03)
+            out.append(f"Iter {it}: Train loss {tl:.3f}, Learning Rate {1e-5:.3e}, It/sec {0.5 + rng.random() / 10:.3f}, "
+                       f"Tokens/sec {190 + rng.random() * 20:.3f}, Trained Tokens {it * 380}, Peak mem 7.912 GB")
+        if it % 100 == 0:
+            out.append(f"Iter {it}: Saved adapter weights to adapters/adapters.safetensors and adapters/{it:07d}_adapters.safetensors.")
+    out.append("Saved final weights to adapters/adapters.safetensors.")
+    _w("mlx/train.log", "\n".join(out) + "\n")
+    MANIFEST["mlx"] = {"train_points": 30, "eval_points": len(vals), "first_eval_step": 1, "best_step": 300,
+                       "lr": 1e-5}
+
+
+def torchtune() -> None:
+    """torchtune's DiskLogger: 'Step N | name:value name:value ' (a trailing space), one line per log step."""
+    rng = random.Random(13)
+    out = []
+    for st in range(1, 201):
+        loss = 1.1 + 0.9 * math.exp(-st / 40) + rng.gauss(0, 0.04)
+        out.append(f"Step {st} | loss:{loss} lr:2e-05 tokens_per_second_per_gpu:{1500 + rng.random() * 100} "
+                   f"peak_memory_active:17.52 peak_memory_alloc:17.52 peak_memory_reserved:19.81 ")
+    _w("torchtune/log_1733130000.txt", "\n".join(out) + "\n")
+    MANIFEST["torchtune"] = {"train_points": 200, "first_step": 1}
+
+
+def bedrock() -> None:
+    """Bedrock's two CSVs in the job's output folder; step_number restarts each epoch."""
+    tr = ["step_number,epoch_number,training_loss,perplexity"]
+    va = ["step_number,epoch_number,validation_loss,perplexity"]
+    per = 40
+    for ep in range(1, 4):
+        for st in range(1, per + 1):
+            g = (ep - 1) * per + st
+            loss = 0.9 + 1.2 * math.exp(-g / 30)
+            tr.append(f"{st},{ep},{loss:.6f},{math.exp(loss):.6f}")
+        v = 1.0 + 0.9 * math.exp(-ep * per / 40)
+        va.append(f"{per},{ep},{v:.6f},{math.exp(v):.6f}")
+    _w("bedrock/step_wise_training_metrics.csv", "\n".join(tr) + "\n")
+    _w("bedrock/validation_metrics.csv", "\n".join(va) + "\n")
+    MANIFEST["bedrock"] = {"train_points": 3 * per, "eval_points": 3, "last_step": 3 * per, "best_step": 3 * per}
+
+
+def wandb() -> None:
+    """A W&B chart export: Step, then '<run> - train/loss' with its __MIN/__MAX band, for two runs."""
+    rows = ['"Step","lively-sun-12 - train/loss","lively-sun-12 - train/loss__MIN","lively-sun-12 - train/loss__MAX",'
+            '"bold-fog-11 - train/loss","bold-fog-11 - train/loss__MIN","bold-fog-11 - train/loss__MAX"']
+    for st in range(10, 501, 10):
+        a = 0.8 + 1.0 * math.exp(-st / 120)
+        b = "" if st > 300 else f"{0.9 + 1.0 * math.exp(-st / 100):.4f}"
+        rows.append(f'{st},{a:.4f},{a:.4f},{a:.4f},{b},{b},{b}')
+    _w("wandb/export.csv", "\n".join(rows) + "\n")
+    MANIFEST["wandb"] = {"run": "lively-sun-12", "other_run": "bold-fog-11", "train_points": 50}
+    # A W&B run folder: files/output.log is the console (Trainer dict lines), wandb-summary.json the last values.
+    out = ["wandb: Tracking run with wandb version 0.18.7", "  0%|          | 0/200 [00:00<?, ?it/s]"]
+    for i in range(1, 21):
+        out.append(f"{{'loss': {1.5 - 0.03 * i:.4f}, 'grad_norm': 1.0{i:02d}, 'learning_rate': {2e-5 * (1 - i / 20):.3e}, 'epoch': {i / 10:.2f}}}")
+    _w("wandb_run/files/output.log", "\n".join(out) + "\n")
+    _w("wandb_run/files/wandb-summary.json", json.dumps({"_runtime": 512.1, "_step": 20, "_timestamp": 1733130512.2,
+                                                          "train/epoch": 2.0, "train/global_step": 200,
+                                                          "train/loss": 0.9}) + "\n")
+    MANIFEST["wandb_run"] = {"train_points": 20}
+
+
+def keras() -> None:
+    """Keras CSVLogger: 'epoch' then the metric names sorted; epochs counted from 0."""
+    rows = ["epoch,accuracy,loss,val_accuracy,val_loss"]
+    vals = [(0.61, 1.10, 0.65, 0.98), (0.72, 0.81, 0.70, 0.86), (0.79, 0.62, 0.72, 0.83), (0.85, 0.47, 0.72, 0.86),
+            (0.89, 0.35, 0.71, 0.93), (0.92, 0.26, 0.70, 1.01)]
+    for ep, (a, l, va, vl) in enumerate(vals):
+        rows.append(f"{ep},{a},{l},{va},{vl}")
+    _w("keras/training.csv", "\n".join(rows) + "\n")
+    MANIFEST["keras"] = {"epochs": 6, "best_epoch": 3, "best_val_loss": 0.83}
+
+
+def mistral() -> None:
+    """A Mistral fine-tuning job as the API returns it: checkpoints newest first."""
+    cps = []
+    for st in (100, 200, 300, 400, 500):
+        cps.append({"metrics": {"train_loss": round(1.3 - 0.001 * st, 4), "valid_loss": round(1.25 - 0.0008 * st + (0.0015 * (st - 300) if st > 300 else 0), 4),
+                                "valid_mean_token_accuracy": round(0.6 + 0.0002 * st, 4)},
+                    "step_number": st, "created_at": 1733130000 + st})
+    job = {"id": "ftjob-1a2b3c", "auto_start": True, "model": "open-mistral-7b", "status": "SUCCESS",
+           "created_at": 1733129000, "modified_at": 1733131000, "training_files": ["file-abc"],
+           "hyperparameters": {"training_steps": 500, "learning_rate": 0.0001}, "fine_tuned_model": "ft:open-mistral-7b:1a2b3c",
+           "object": "job", "job_type": "FT", "events": [], "checkpoints": list(reversed(cps))}
+    _w("mistral/job.json", json.dumps(job, indent=2) + "\n")
+    MANIFEST["mistral"] = {"eval_points": 5, "best_step": 300}
+
+
+def tensorboard() -> None:
+    """What PyTorch's SummaryWriter writes for the HF Trainer: simple_value scalars under train/ and eval/ tags."""
+    try:
+        from tensorboard.compat.proto import event_pb2, summary_pb2
+        from tensorboard.summary.writer.event_file_writer import EventFileWriter
+    except ImportError:  # the committed fixture stays; regenerate with the [tensorboard] extra installed
+        return
+    d = HERE / "tensorboard" / "runs" / "Dec02_10-00-00_host"
+    for old in d.glob("events.out.tfevents.*"):
+        old.unlink()
+    d.mkdir(parents=True, exist_ok=True)
+    w = EventFileWriter(str(d), filename_suffix="")
+
+    def scalar(tag, value, step):
+        s = summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag=tag, simple_value=value)])
+        w.add_event(event_pb2.Event(wall_time=1733133600.0 + step, step=step, summary=s))
+
+    for st in range(10, 401, 10):
+        scalar("train/loss", 0.7 + 1.1 * math.exp(-st / 90), st)
+        scalar("train/learning_rate", 2e-5 * (1 - st / 400), st)
+        scalar("train/grad_norm", 1.0 + 0.01 * st, st)
+        scalar("train/epoch", st / 200, st)
+        if st % 100 == 0:
+            scalar("eval/loss", 0.9 + 0.5 * math.exp(-st / 150) + (0.002 * (st - 200) if st > 200 else 0), st)
+            scalar("eval/runtime", 12.5, st)
+    w.close()
+    f = next(d.glob("events.out.tfevents.*"))
+    f.rename(d / "events.out.tfevents.1733133600.host.4242.0")
+    MANIFEST["tensorboard"] = {"train_points": 40, "eval_points": 4, "best_step": 200}
+
+
+def folder() -> None:
+    """An HF output folder: a stale top-level state (an earlier, shorter run), two checkpoints, and a model card."""
+    import shutil
+
+    base = HERE / "hf_output"
+    if base.exists():
+        shutil.rmtree(base)
+    def hist(n):
+        h = [{"epoch": round(s / 300, 4), "grad_norm": 1.0, "learning_rate": 2e-5, "loss": round(1.2 - 0.001 * s, 4), "step": s}
+             for s in range(10, n + 1, 10)]
+        return h
+    _w("hf_output/trainer_state.json", _state(hist(100), steps=100, epochs=1, logging=10, eval_steps=100))
+    _w("hf_output/checkpoint-200/trainer_state.json", _state(hist(200), steps=200, epochs=1, logging=10, eval_steps=100))
+    _w("hf_output/checkpoint-300/trainer_state.json", _state(hist(300), steps=300, epochs=1, logging=10, eval_steps=100))
+    MANIFEST["hf_output"] = {"used": "checkpoint-300/trainer_state.json", "last_step": 300, "stale": "trainer_state.json"}
+
+
 def main() -> None:
+    model_card()
+    mlx()
+    torchtune()
+    bedrock()
+    wandb()
+    keras()
+    mistral()
+    tensorboard()
+    folder()
     llamafactory()
     hf_single_zero()
     healthy_real_shapes()

@@ -212,29 +212,37 @@ def bedrock_csv(path: Path, file: str, cols: Cols, progress: Optional[Progress] 
     if sib and (path.parent / sib).is_file():
         files.append(path.parent / sib)
         notes.append(f"merged {sib} from the same folder")
-    rows: list[tuple[int, dict[str, Any]]] = []
-    restarted = False
+    parsed = []
     for f in files:
         header, rs = _csv_rows(f, str(f))
-        offset, last, last_epoch = 0.0, -1.0, None
-        steps_seen: dict[float, float] = {}
         for lineno, r in rs:
             try:
                 st = float(r.get("step_number", ""))
                 ep = float(r.get("epoch_number", "") or 0)
             except ValueError:
                 raise UserError("expected numbers in step_number and epoch_number", file=str(f), line=lineno) from None
-            if st < last and last_epoch is not None and ep > last_epoch:
-                offset = steps_seen.get(last_epoch, last) + offset
-                restarted = True
-            steps_seen[ep] = max(steps_seen.get(ep, 0.0), st)
-            last, last_epoch = st, ep
-            row = {"step": st + offset, "epoch": ep}
-            if "training_loss" in r:
-                row["loss"] = r["training_loss"]
-            if "validation_loss" in r:
-                row["eval_loss"] = r["validation_loss"]
-            rows.append((lineno if f == path else None, row))
+            parsed.append((f, lineno, st, ep, r))
+    # step_number restarting each epoch shows in the training file: a step lower than the one before it
+    # while the epoch grows. Then each epoch is offset by the steps of the epochs before it, in both files.
+    train = [t for t in parsed if "training_loss" in t[4]]
+    restarted = any(b[2] < a[2] and b[3] > a[3] for a, b in zip(train, train[1:]))
+    offsets: dict[float, float] = {}
+    if restarted:
+        per_epoch: dict[float, float] = {}
+        for _, _, st, ep, _ in train:
+            per_epoch[ep] = max(per_epoch.get(ep, 0.0), st)
+        total = 0.0
+        for ep in sorted(per_epoch):
+            offsets[ep] = total
+            total += per_epoch[ep]
+    rows: list[tuple[Optional[int], dict[str, Any]]] = []
+    for f, lineno, st, ep, r in parsed:
+        row: dict[str, Any] = {"step": st + offsets.get(ep, 0.0), "epoch": ep}
+        if "training_loss" in r:
+            row["loss"] = r["training_loss"]
+        if "validation_loss" in r:
+            row["eval_loss"] = r["validation_loss"]
+        rows.append((lineno if f == path else None, row))
     rows.sort(key=lambda t: float(t[1]["step"]))
     c = _classify(["step", "epoch", "loss", "eval_loss"], file=file, where_keys="columns", **cols)
     log = _build(rows, c, file=file, fmt="bedrock_csv")
@@ -328,7 +336,7 @@ def tensorboard_events(path: Path, file: str, cols: Cols, progress: Optional[Pro
                 continue
             for v in ev.summary.value:
                 if v.HasField("simple_value"):
-                    val = float(v.simple_value)
+                    val = float(f"{v.simple_value:.7g}")  # float32 on disk: keep its 7 significant digits
                 elif v.HasField("tensor"):
                     arr = tensor_util.make_ndarray(v.tensor)
                     if arr.size != 1:

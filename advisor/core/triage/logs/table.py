@@ -94,7 +94,7 @@ FORMATS: tuple[LogFormat, ...] = (
         "exit 2 naming the extra); scalars as `simple_value` (PyTorch) or tensors (TF2); HF tags `train/loss`, "
         "`eval/loss`, `train/learning_rate`, `train/grad_norm`, Lightning's `train_loss`/`val_loss`; no line numbers, "
         "findings cite the step",
-        "formats/tensorboard/", lambda s: s.name.startswith("events.out.tfevents") or b"brain.Event" in s.raw[:128],
+        "formats/tensorboard/runs/Dec02_10-00-00_host/events.out.tfevents.1733133600.host.4242.0", lambda s: s.name.startswith("events.out.tfevents") or b"brain.Event" in s.raw[:128],
         readers.tensorboard_events),
     LogFormat(
         "hf_trainer_state", "Hugging Face Trainer `trainer_state.json`",
@@ -103,7 +103,7 @@ FORMATS: tuple[LogFormat, ...] = (
         "non-finite values (and reported); eval keys renamed per set (`eval_<set>_loss`) give one eval curve per "
         "set; other eval metrics (`eval_accuracy`, `eval_<set>_wer`...) are kept with their direction; the "
         "end-of-training summary row is not a point; runtime and throughput keys are dropped",
-        "../logs/hf_healthy/trainer_state.json",
+        "logs/hf_healthy/trainer_state.json",
         lambda s: s.head.lstrip().startswith("{") and '"log_history"' in s.head, readers.trainer_state),
     LogFormat(
         "llamafactory_jsonl", "LLaMA-Factory `trainer_log.jsonl`",
@@ -142,7 +142,7 @@ FORMATS: tuple[LogFormat, ...] = (
         "hf_stdout", "Hugging Face Trainer output (the console, or a W&B run's `files/output.log`)",
         "the `{'loss': ..., 'epoch': ...}` dict lines among progress bars and warnings",
         "those lines carry no step, so the x axis is the logging event (1, 2, ...), and the report says so",
-        "../logs/hf_stdout.log", lambda s: bool(_STDOUT_DICT.search(s.head)) and not s.head.lstrip().startswith("{"),
+        "logs/hf_stdout.log", lambda s: bool(_STDOUT_DICT.search(s.head)) and not s.head.lstrip().startswith("{"),
         readers.generic),
     LogFormat(
         "bedrock_csv", "Amazon Bedrock `step_wise_training_metrics.csv` / `validation_metrics.csv`",
@@ -172,13 +172,13 @@ FORMATS: tuple[LogFormat, ...] = (
         "a header with `full_valid_loss`, or `train_accuracy` and `valid_loss`",
         "`valid_loss` (one batch per step: very noisy) and `full_valid_loss` (the whole validation file, a few "
         "steps) are separate curves; the best checkpoint prefers `full_valid`; empty cells where a value was not "
-        "computed", "../logs/openai_metrics.csv",
+        "computed", "logs/openai_metrics.csv",
         lambda s: "full_valid_loss" in s.header or {"train_accuracy", "valid_loss"} <= set(s.header), _csv_known),
     LogFormat(
         "lightning_csv", "PyTorch Lightning `metrics.csv` (CSVLogger)",
         "`*_step` / `*_epoch` columns, or `val_loss`, `epoch` and `step`",
         "train and validation rows are interleaved with the other cells empty; epochs are counted from 0",
-        "../logs/lightning_metrics.csv",
+        "logs/lightning_metrics.csv",
         lambda s: any(h.endswith(("_step", "_epoch")) for h in s.header) or {"val_loss", "epoch", "step"} <= set(s.header),
         _csv_known),
     LogFormat(
@@ -187,7 +187,7 @@ FORMATS: tuple[LogFormat, ...] = (
         "column guesses: step `step`, `global_step`, `iteration`, `iter`...; training loss `loss`, `train_loss`...; "
         "eval loss `eval_loss`, `val_loss`, `valid_loss`, `<eval|val|valid>_<set>_loss`...; name them with "
         "`--step-col/--loss-col/--eval-col`; a last line cut off mid-write is skipped with a note",
-        "../logs/noisy_eval.jsonl", lambda s: True, readers.generic),
+        "logs/noisy_eval.jsonl", lambda s: True, readers.generic),
 )
 
 BY_ID = {f.id: f for f in FORMATS}
@@ -196,6 +196,21 @@ BY_ID = {f.id: f for f in FORMATS}
 def read_names() -> str:
     """The formats that are read, for error messages and ``--help`` (one phrase each)."""
     return "; ".join(f.title for f in FORMATS)
+
+
+def markdown_table() -> str:
+    """The formats as the markdown table docs/triage.md carries (a test keeps the two identical)."""
+    out = ["| format (`inputs.log.format`) | written by | recognised by | quirks handled | fixture |",
+           "|---|---|---|---|---|"]
+    for f in FORMATS:
+        out.append(f"| `{f.id}` | {f.title} | {f.recognised_by} | {f.quirks} | `tests/data/triage/{f.fixture}` |")
+    return "\n".join(out)
+
+
+def help_lines() -> str:
+    """The formats for ``advisor triage --help``: id and who writes it, one a line."""
+    return "log formats read (--log FILE or a trainer's output folder):\n" + "\n".join(
+        f"  {f.id:19} {f.title.replace('`', '')}" for f in FORMATS) + "\nunrecognised files are exit 2; docs/triage.md has each format's quirks"
 
 
 def sniff(path: Path) -> Sniff:
@@ -246,7 +261,7 @@ def read_file(path: Path, file: str, cols: dict, progress: Optional[Progress] = 
     try:
         return fmt.read(path, file, cols, progress)
     except UserError as e:
-        if "could not recognise the log format" in str(e) or str(e).endswith("not UTF-8 text"):
+        if "could not recognise the log format" in e.message or "not UTF-8 text" in e.message:
             raise UserError(f"{e.message}; the formats read are: {read_names()} (docs/triage.md)",
                             file=e.file, line=e.line) from None
         raise
