@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
             "  advisor triage --symptom good_early_worse_later --epochs 5 --method lora --lr 3e-4\n"
             "(`advisor triage --help` lists every option)"
         )
-    progress = _FileProgress() if (args.train or args.eval) and sys.stderr.isatty() else None
+    progress = _FileProgress() if (args.log or args.train or args.eval) and sys.stderr.isatty() else None
     try:
         report = run_triage(
             log=args.log, train=args.train, eval=args.eval, symptom=args.symptom, lr=args.lr, epochs=args.epochs,
@@ -95,34 +95,56 @@ def run(args: argparse.Namespace) -> int:
 
 
 class _FileProgress:
-    """The core's Progress protocol as a transient rich bar on standard error (big datasets take seconds)."""
+    """The core's Progress protocol as a transient rich bar on standard error.
+
+    The bar appears only once a read has taken a second (big logs and
+    datasets), so quick runs print nothing extra; rich is imported then too.
+    """
+
+    DELAY = 1.0
 
     def __init__(self) -> None:
+        import time
+
+        self._clock = time.monotonic
+        self._bar = None
+        self._task = None
+        self._total = 1
+        self._done = 0
+        self._desc = ""
+        self._t0 = self._clock()
+
+    def _show(self) -> None:
         from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
         self._bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                              TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-        self._task = None
-        self._total = 1
         self._bar.start()
+        self._task = self._bar.add_task(self._desc, total=self._total, completed=self._done)
 
     def start(self, total: int, description: str = "") -> None:
-        if self._task is not None:
+        self._total, self._done, self._desc = max(total, 1), 0, description
+        self._t0 = self._clock()
+        if self._bar is not None:
             self._bar.remove_task(self._task)
-        self._total = max(total, 1)
-        self._task = self._bar.add_task(description, total=self._total)
+            self._task = self._bar.add_task(description, total=self._total)
 
     def update(self, n: int = 1) -> None:
-        if self._task is not None:
+        self._done += n
+        if self._bar is None and self._clock() - self._t0 >= self.DELAY:
+            self._show()
+        elif self._bar is not None:
             self._bar.advance(self._task, n)
 
     def complete(self) -> None:
-        if self._task is not None:
+        self._done = self._total
+        if self._bar is not None:
             self._bar.update(self._task, completed=self._total)
 
     def stop(self) -> None:
-        self._bar.stop()
+        if self._bar is not None:
+            self._bar.stop()
 
 
 def loss_chart(data: dict, width: int = 100, height: int = 16) -> str | None:

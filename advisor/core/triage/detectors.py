@@ -46,6 +46,39 @@ GRAD_BASELINE = 5
 INSTABILITY = ("loss_divergence", "loss_spike", "grad_norm_spike", "non_finite_loss", "eval_loss_rising")
 
 
+def running_median(y: np.ndarray, k: int) -> np.ndarray:
+    """Centred running median of odd window ``k``; the window shrinks at both ends (vectorised)."""
+    n, h = len(y), k // 2
+    out = np.empty(n)
+    if n >= k:
+        out[h:n - h] = np.median(np.lib.stride_tricks.sliding_window_view(y, k), axis=1)
+    for i in list(range(min(h, n))) + list(range(max(h, n - h), n)):
+        out[i] = np.median(y[max(0, i - h): i + h + 1])
+    return out
+
+
+def trailing_median(y: np.ndarray, k: int) -> np.ndarray:
+    """``out[i]`` = median of the ``k`` points before ``i`` (NaN for the first ``k``)."""
+    out = np.full(len(y), np.nan)
+    if len(y) > k:
+        out[k:] = np.median(np.lib.stride_tricks.sliding_window_view(y, k)[:-1], axis=1)
+    return out
+
+
+_SMOOTH_CACHE: dict = {}
+
+
+def smooth(points: list[Point]) -> "Smooth":
+    """:class:`Smooth` of a point list, computed once per list (detectors share the training curve's)."""
+    key = (id(points), len(points))
+    got = _SMOOTH_CACHE.get(key)
+    if got is None or got.points is not points:
+        if len(_SMOOTH_CACHE) > 64:
+            _SMOOTH_CACHE.clear()
+        got = _SMOOTH_CACHE[key] = Smooth(points)
+    return got
+
+
 class Smooth:
     """A smoothed view of one series with its noise estimate (see the module docstring)."""
 
@@ -63,7 +96,7 @@ class Smooth:
             k = max(5, min(21, (n // 8) | 1))
             h = k // 2
             self.k = k
-            self.s = np.array([np.median(self.y[max(0, i - h): i + h + 1]) for i in range(n)])
+            self.s = running_median(self.y, k)
             # Noise from first differences: a smooth trend barely moves them, and unlike
             # residuals around a short median they are not shrunk toward zero.
             d = np.diff(self.y)
@@ -126,7 +159,7 @@ def _rise_after_best(series: Series, *, flip: bool = False, min_rel_dense: float
     pts = series.finite()
     if len(pts) < 3:
         return None
-    sm = Smooth(pts)
+    sm = smooth(pts)
     sign = -1.0 if flip else 1.0
     s = sign * sm.s
     y = sign * sm.y
@@ -234,7 +267,7 @@ def _d_degenerate(log: TrainingLog, th: Thresholds) -> list[Finding]:
                         detail=f"Training loss is constant at {_g(vals[0])} over all {len(pts)} logged steps: the "
                                "weights are not updating (learning rate 0, frozen parameters, or every label masked).",
                         evidence={"value": vals[0], "points": len(pts), "kind": "constant"})]
-    end = Smooth(pts).end_level()
+    end = smooth(pts).end_level()
     if 0 < end < th.near_zero_train_loss:
         return [Finding(id="train_loss_near_zero", severity="warning", where=log.where(pts[-1]),
                         detail=f"Training loss ended at {_g(end)} (below {th.near_zero_train_loss}): the model "
@@ -248,7 +281,7 @@ def _d_divergence(log: TrainingLog) -> list[Finding]:
     pts = log.train_loss.finite()
     if len(pts) < 5:
         return []
-    sm = Smooth(pts)
+    sm = smooth(pts)
     out: list[Finding] = []
     m = int(np.argmin(sm.s))
     low = float(sm.s[m])
@@ -274,14 +307,14 @@ def _d_divergence(log: TrainingLog) -> list[Finding]:
         # median it clears too, and not inside the learning-rate warm-up. The first logged point (the
         # loss before learning starts) is the start of the curve, not a spike.
         k = sm.k
-        idx = []
-        for i in range(k, sm.n):
-            if pts[i].step <= warm:
-                continue
-            base = float(np.median(sm.y[i - k:i]))
-            bar = max(SPIKE_SIGMAS * sm.sigma, SPIKE_REL * abs(base))
-            if sm.y[i] - sm.s[i] > max(SPIKE_SIGMAS * sm.sigma, SPIKE_REL * abs(sm.s[i])) and sm.y[i] - base > bar:
-                idx.append(i)
+        base = trailing_median(sm.y, k)
+        steps_arr = sm.x
+        with np.errstate(invalid="ignore"):
+            bar = np.maximum(SPIKE_SIGMAS * sm.sigma, SPIKE_REL * np.abs(base))
+            here = np.maximum(SPIKE_SIGMAS * sm.sigma, SPIKE_REL * np.abs(sm.s))
+            hit = (sm.y - sm.s > here) & (sm.y - base > bar) & (steps_arr > warm)
+        hit[:k] = False
+        idx = [int(i) for i in np.flatnonzero(hit)]
         if idx:
             steps = ", ".join(_fmt_step(pts[i].step) for i in idx[:5])
             out.append(Finding(
@@ -295,14 +328,13 @@ def _d_divergence(log: TrainingLog) -> list[Finding]:
     g = log.grad_norm.finite()
     if len(g) >= 5:
         med = float(np.median([p.value for p in g]))
-        gv = [p.value for p in g]
-        spikes = []
-        for i, p in enumerate(g):
-            if i < GRAD_BASELINE or p.step <= warm or med <= 0:
-                continue
-            base = float(np.median(gv[i - GRAD_BASELINE:i]))
-            if p.value > GRAD_SPIKE_X * med and p.value > GRAD_SPIKE_X * base:
-                spikes.append(p)
+        gv = np.array([p.value for p in g])
+        gx = np.array([p.step for p in g])
+        gbase = trailing_median(gv, GRAD_BASELINE)
+        with np.errstate(invalid="ignore"):
+            ghit = (gv > GRAD_SPIKE_X * med) & (gv > GRAD_SPIKE_X * gbase) & (gx > warm) & (med > 0)
+        ghit[:GRAD_BASELINE] = False
+        spikes = [g[int(i)] for i in np.flatnonzero(ghit)]
         if spikes:
             out.append(Finding(
                 id="grad_norm_spike", severity="warning", where=log.where(spikes[0]),
@@ -339,7 +371,7 @@ def _d_eval_rising(log: TrainingLog) -> list[Finding]:
         train = log.train_loss.finite()
         train_txt = ""
         if len(train) >= 3:
-            tsm = Smooth(train)
+            tsm = smooth(train)
             t_best, t_end = tsm.at(bp.step), tsm.end_level()
             fell = t_end < t_best * 0.98
             ev.update({"train_loss_at_best": round(t_best, 5), "train_loss_final": round(t_end, 5),
@@ -488,7 +520,7 @@ def _d_eval_below_train(log: TrainingLog, th: Thresholds) -> list[Finding]:
         return []
     mid = (tr[0].step + tr[-1].step) / 2
     late = [p for p in epts if p.step >= mid] or epts[-1:]
-    tsm = Smooth(tr)
+    tsm = smooth(tr)
     ratios = [p.value / tsm.at(p.step) for p in late if tsm.at(p.step) > 0]
     if not ratios:
         return []

@@ -47,7 +47,7 @@ def run_triage(
         loss_col: log column holding the training loss.
         eval_col: log column holding the eval loss.
         runbook: a runbook YAML instead of the packaged one.
-        progress: told how far the dataset checks got (the slow part on big sets).
+        progress: told how far reading the log and the dataset checks got (big files take seconds).
 
     Returns:
         The :class:`TriageReport`: findings (errors first), ranked causes,
@@ -75,7 +75,7 @@ def run_triage(
     inputs: dict = {"symptom": symptom, "lr": lr, "epochs": epochs, "method": method}
     tlog = None
     if log:
-        tlog = read_log(log, step_col=step_col, loss_col=loss_col, eval_col=eval_col)
+        tlog = read_log(log, step_col=step_col, loss_col=loss_col, eval_col=eval_col, progress=progress)
         given.add("log")
         if tlog.primary_eval() is not None:
             given.add("eval_curve")

@@ -54,8 +54,12 @@ class Series:
     higher_is_better: Optional[bool] = False
 
     def finite(self) -> list[Point]:
-        """The points whose value is a finite number."""
-        return [p for p in self.points if math.isfinite(p.value)]
+        """The points whose value is a finite number (the same list until points are added)."""
+        cached = self.__dict__.get("_finite")
+        if cached is None or cached[0] != len(self.points) or cached[2] is not self.points:
+            cached = (len(self.points), [p for p in self.points if math.isfinite(p.value)], self.points)
+            self.__dict__["_finite"] = cached
+        return cached[1]
 
 
 @dataclass
@@ -220,7 +224,14 @@ def _build(rows: list[tuple[int, dict[str, Any]]], cols: _Columns, *, file: str,
     for line, row in rows:
         if "train_runtime" in row:  # HF end-of-training summary: an average, not a point
             continue
-        f = lambda k: _to_float(row.get(k), file=file, line=line, key=k) if k else None  # noqa: E731
+        def f(k, row=row, line=line):
+            if not k:
+                return None
+            v = row.get(k)
+            if type(v) is float:  # the common case, already a number
+                return v
+            return _to_float(v, file=file, line=line, key=k)
+
         epoch = f(cols.epoch)
         train = f(cols.train)
         if steps_are_events:
