@@ -14,15 +14,13 @@ SYMPTOMS = ("worse_general_better_target", "worse_everything", "better_offline_w
             "incoherent_outputs", "good_early_worse_later")
 
 
-class _TriageParser(argparse.ArgumentParser):
-    """Lists the log formats in ``--help`` from the format table, imported only when help is shown."""
+def _format_help_with_formats(self) -> str:
+    """``--help`` lists the log formats from the format table, imported only when help is shown."""
+    from advisor.core.triage.logs.table import help_lines
 
-    def format_help(self) -> str:
-        from advisor.core.triage.logs.table import help_lines
-
-        self.epilog = help_lines()
-        self.formatter_class = argparse.RawDescriptionHelpFormatter
-        return super().format_help()
+    self.epilog = help_lines()
+    self.formatter_class = argparse.RawDescriptionHelpFormatter
+    return super(type(self), self).format_help()
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -33,7 +31,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "files, the best checkpoint, first checks and fixes. Formats are detected from the content "
         "(docs/triage.md lists them).",
     )
-    p.__class__ = _TriageParser
+    # The same parser class as every subcommand (its error wording), plus the format list in --help.
+    p.__class__ = type("TriageParser", (type(p),), {"format_help": _format_help_with_formats})
     p.add_argument("--symptom", metavar="ID", choices=SYMPTOMS, help="what you see: " + ", ".join(SYMPTOMS))
     p.add_argument("--log", metavar="PATH", help="training log, or the folder a trainer wrote (its newest log is used, "
                    "and the report says which and why); formats below")
