@@ -1,4 +1,4 @@
-"""Errors a user can act on, and the exit codes of CONTRACT section 5.
+"""Errors a user can act on, and the exit codes of docs/formats.md section 5.
 
 Anything raised as :class:`UserError` reaches the terminal as one clear
 message (file, line or key, what was expected) and exit status 2, never as a

@@ -1,7 +1,7 @@
 """Benchmark `advisor decide`: whole-process wall time and the engine's own time.
 
 Run:  .venv/bin/python bench/decide.py [--runs 15]
-Target (issue 2): whole process <= 0.5 s on the 2-core reference machine.
+Target: whole process <= 0.5 s on the 2-core reference machine.
 Prints figures only; it asserts nothing (timed assertions flake on shared machines).
 """
 

@@ -11,7 +11,7 @@ Usage::
 
     python bench/startup.py [--runs 7]
 
-Target (issue 3): advisor's median within 1.5x of the minimal app's.
+Target: advisor's median within 1.5x of the minimal app's.
 """
 
 from __future__ import annotations

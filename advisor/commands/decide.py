@@ -12,7 +12,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "decide",
         help="recommend a lever from an answers file (no screen; for scripts and CI)",
         description="Read an answers file (see `advisor init`) and print the recommendation "
-        "as a markdown decision record, JSON (CONTRACT section 2) or a short text summary.",
+        "as a markdown decision record, JSON (docs/formats.md section 2) or a short text summary.",
     )
     p.add_argument("--answers", "-a", required=True, metavar="FILE", help="answers YAML file (- for standard input)")
     p.add_argument("--format", "-f", choices=("md", "json", "text"), default="md", help="output format (default md)")
@@ -30,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
 
 
-#: What ``--triage`` and ``--evidence`` files must hold (CONTRACT sections 3 and 4):
+#: What ``--triage`` and ``--evidence`` files must hold (docs/formats.md sections 3 and 4):
 #: report kind -> (the command that writes it, top-level lists whose items are objects with an ``id``).
 _REPORT_SHAPES = {
     "triage": ("advisor triage --format json", ("causes", "findings")),

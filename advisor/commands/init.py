@@ -20,7 +20,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def template(kb) -> str:  # noqa: ANN001 - KnowledgeBase
     """The commented template text, one block per question, in interview order."""
     lines = [
-        "# advisor answers file (CONTRACT section 1).",
+        "# advisor answers file (docs/formats.md section 1).",
         "# Uncomment a key and fill in its value. Leave a key commented out if you",
         "# don't know: unknown answers lower confidence and are listed as open",
         "# questions; they never count as a favourable answer.",

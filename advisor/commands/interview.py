@@ -14,7 +14,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "decision record. Answers autosave after every answer; --resume continues the last session.",
     )
     p.add_argument("--plain", action="store_true", help="plain prompts instead of the full-screen app (good over ssh)")
-    p.add_argument("--answers-out", metavar="FILE", help="also write the answers file (CONTRACT section 1) here")
+    p.add_argument("--answers-out", metavar="FILE", help="also write the answers file (docs/formats.md section 1) here")
     p.add_argument("-o", "--output", metavar="RECORD", help="write the decision record here (.json for JSON, else markdown)")
     p.add_argument("--resume", action="store_true", help="continue the most recent saved session")
 
@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     if args.plain:
         from advisor.core.knowledge import cached_knowledge
         from advisor.prompt.interview import QuestionaryPrompter, require_terminal, run_plain
-        from advisor.tui.session import SessionStore
+        from advisor.interview.session import SessionStore
 
         require_terminal()
         run_plain(cached_knowledge(), QuestionaryPrompter(), store=SessionStore(), resume=args.resume,

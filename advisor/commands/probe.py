@@ -1,4 +1,4 @@
-"""``advisor probe``: measure base vs candidate models on real requests (CONTRACT section 4).
+"""``advisor probe``: measure base vs candidate models on real requests (docs/formats.md section 4).
 
 ``advisor probe --config probe.yaml`` runs the suites and prints a report;
 ``advisor probe init [FILE]`` writes a commented config to start from.

@@ -1,4 +1,4 @@
-"""``advisor triage``: ranked causes for a fine-tune that got worse (CONTRACT section 3).
+"""``advisor triage``: ranked causes for a fine-tune that got worse (docs/formats.md section 3).
 
 Reads any combination of a training log, the train/eval datasets, the
 settings, a symptom and a probe result; prints a rich report with the loss

@@ -1,4 +1,4 @@
-"""The answers model: CONTRACT section 1, filled by the TUI, the plain prompts or a file.
+"""The answers model: docs/formats.md section 1, filled by the TUI, the plain prompts or a file.
 
 Every key is optional. A missing key, an explicit ``null`` and the enum value
 ``unknown`` all mean *unknown*: the engine never treats them as favourable,
@@ -109,7 +109,7 @@ class Risk(_Section):
 
 
 class Answers(_Section):
-    """Everything the interview collects. See CONTRACT section 1."""
+    """Everything the interview collects. See docs/formats.md section 1."""
 
     task: Task = Field(default_factory=Task)
     failure: Failure = Field(default_factory=Failure)
@@ -201,7 +201,7 @@ def parse_answers(text: str, *, file: str = "<answers>") -> Answers:
 
 
 def load_answers(path: str) -> Answers:
-    """Read an answers file (CONTRACT section 1)."""
+    """Read an answers file (docs/formats.md section 1)."""
     from advisor.core.io import read_text
 
     return parse_answers(read_text(path), file=str(path))

@@ -108,7 +108,7 @@ class Assessment(BaseModel):
     evidence: dict[str, Any] = Field(default_factory=dict)
 
     def to_contract(self) -> dict[str, Any]:
-        """The JSON object of CONTRACT section 2 (plus documented extensions)."""
+        """The JSON object of docs/formats.md section 2 (plus documented extensions)."""
         return {
             "verdict": self.verdict,
             "primary": self.primary,
@@ -127,7 +127,7 @@ class Assessment(BaseModel):
             "fine_tune_method": self.fine_tune_method,
             "unknowns": [u.key for u in self.unknowns],
             "knowledge_version": self.knowledge_version,
-            # Extensions (CONTRACT: new keys are allowed).
+            # Extensions (docs/formats.md: new keys are allowed).
             "confidence": self.confidence,
             "unverified_checks": [{"id": u.id, "keys": u.keys} for u in self.unverified],
             "counterfactuals": [

@@ -1,4 +1,4 @@
-"""The decision record: a MADR 4 markdown document and the CONTRACT section 2 JSON.
+"""The decision record: a MADR 4 markdown document and the docs/formats.md section 2 JSON.
 
 The markdown follows MADR 4's sections (front matter, Context and Problem
 Statement, Decision Drivers, Considered Options, Decision Outcome with
@@ -294,7 +294,7 @@ def _triage_section(triage: dict[str, Any]) -> str:
 
 
 def render_json(assessment: Assessment, *, triage: Optional[dict] = None, evidence: Optional[dict] = None) -> str:
-    """The CONTRACT section 2 object, pretty-printed (triage/evidence as extra keys)."""
+    """The docs/formats.md section 2 object, pretty-printed (triage/evidence as extra keys)."""
     data = assessment.to_contract()
     if triage is not None:
         data["triage"] = triage
@@ -304,7 +304,7 @@ def render_json(assessment: Assessment, *, triage: Optional[dict] = None, eviden
 
 
 def answers_yaml(answers: Answers) -> str:
-    """An answers file (CONTRACT section 1) with only the answered keys."""
+    """An answers file (docs/formats.md section 1) with only the answered keys."""
     return yaml.safe_dump(answers.to_yaml_dict(), sort_keys=False, allow_unicode=True)
 
 

@@ -2,7 +2,7 @@
 
 For ssh sessions and terminals where a full-screen app is unwelcome. The
 questions, their order and their branching come from the same
-:class:`~advisor.tui.flow.Interview` the Textual app drives, and the answers
+:class:`~advisor.interview.flow.Interview` the Textual app drives, and the answers
 autosave to the same session folder after every answer, so ``--resume`` works
 across both front ends.
 
@@ -22,8 +22,8 @@ from typing import Any, Optional, Protocol, TextIO
 
 from advisor.core.knowledge import KnowledgeBase, Question
 from advisor.errors import UserError
-from advisor.tui.flow import DONT_KNOW_LABEL, Interview, choice_items, edit_text, from_session, parse_value, to_session
-from advisor.tui.session import Session, SessionStore
+from advisor.interview.flow import DONT_KNOW_LABEL, Interview, choice_items, edit_text, from_session, parse_value, to_session
+from advisor.interview.session import Session, SessionStore
 
 
 class _Back:

@@ -25,8 +25,8 @@ from advisor.tui.screens.home import HomeScreen
 if TYPE_CHECKING:
     from advisor.core.decide import Assessment
     from advisor.core.knowledge import KnowledgeBase
-    from advisor.tui.flow import Interview
-    from advisor.tui.session import Session, SessionStore
+    from advisor.interview.flow import Interview
+    from advisor.interview.session import Session, SessionStore
 
 Start = Literal["home", "interview"]
 
@@ -80,7 +80,7 @@ class AdvisorApp(App[None]):
     @property
     def store(self) -> "SessionStore":
         if self._store is None:
-            from advisor.tui.session import SessionStore
+            from advisor.interview.session import SessionStore
 
             self._store = SessionStore()
         return self._store
@@ -129,8 +129,8 @@ class AdvisorApp(App[None]):
         kb = await self.knowledge()
         if kb is None:
             return
-        from advisor.tui.flow import Interview
-        from advisor.tui.session import Session
+        from advisor.interview.flow import Interview
+        from advisor.interview.session import Session
 
         self.open_interview(Interview(kb), Session())
 
@@ -158,8 +158,8 @@ class AdvisorApp(App[None]):
 
     async def open_session_file(self, path: Path) -> None:
         """Open a saved session: its result if finished, else the interview where it stopped."""
-        from advisor.tui.flow import from_session
-        from advisor.tui.session import SessionError
+        from advisor.interview.flow import from_session
+        from advisor.interview.session import SessionError
 
         kb = await self.knowledge()
         if kb is None:
@@ -223,7 +223,7 @@ class AdvisorApp(App[None]):
     # -- saving -------------------------------------------------------------------
     def autosave(self, interview: "Interview", session: "Session") -> Optional[Path]:
         """Write the session now (called after every answer); a failure is shown once, not raised."""
-        from advisor.tui.flow import to_session
+        from advisor.interview.flow import to_session
 
         try:
             path = self.store.save(to_session(interview, session))
@@ -244,14 +244,14 @@ class AdvisorApp(App[None]):
         atomic_write(path, render_markdown(assessment, interview.kb, date=self.today))
 
     def write_json(self, path: Path, interview: "Interview", assessment: "Assessment") -> None:
-        """Write the CONTRACT section 2 JSON."""
+        """Write the docs/formats.md section 2 JSON."""
         from advisor.core.io import atomic_write
         from advisor.core.record import render_json
 
         atomic_write(path, render_json(assessment))
 
     def write_answers(self, path: Path, interview: "Interview", assessment: "Assessment") -> None:
-        """Write the answers file (CONTRACT section 1), skipped questions left out."""
+        """Write the answers file (docs/formats.md section 1), skipped questions left out."""
         from advisor.core.record import save_answers_yaml
 
         save_answers_yaml(str(path), interview.effective_answers())
@@ -291,7 +291,7 @@ class AdvisorApp(App[None]):
         if isinstance(screen, ResultScreen):
             yield SystemCommand("Export the decision record (markdown)", "MADR record, default decision-record-DATE.md",
                                 screen.action_export_markdown)
-            yield SystemCommand("Export the result as JSON", "CONTRACT section 2 JSON", screen.action_export_json)
+            yield SystemCommand("Export the result as JSON", "docs/formats.md section 2 JSON", screen.action_export_json)
             yield SystemCommand("Save the answers file", "answers.yaml for advisor decide --answers",
                                 screen.action_save_answers)
             yield SystemCommand("Back to the questions", "Return to the interview", screen.action_interview)
@@ -325,7 +325,7 @@ def create_app(
     """
     store = None
     if data_dir is not None:
-        from advisor.tui.session import SessionStore
+        from advisor.interview.session import SessionStore
 
         store = SessionStore(data_dir)
     return AdvisorApp(

@@ -1,4 +1,4 @@
-"""Probe results feed the rest, as a user chains the commands (issue 5, item 6).
+"""Probe results feed the rest, as a user chains the commands (docs/probe.md).
 
 Each scenario runs ``advisor probe`` in a real process against the local
 server (planted behaviours), then hands the JSON to ``advisor decide

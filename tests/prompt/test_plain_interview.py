@@ -22,7 +22,7 @@ from advisor.core.decide import decide
 from advisor.core.knowledge import cached_knowledge
 from advisor.core.record import render_json, render_markdown
 from advisor.prompt.interview import BACK, BACK_TEXT, QuestionaryPrompter, run_plain
-from advisor.tui.session import SessionStore
+from advisor.interview.session import SessionStore
 from tests.tui.helpers import EXPECTED_VALUES, SCRIPT
 
 TODAY = _dt.date(2026, 3, 14)

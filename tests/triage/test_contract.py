@@ -1,4 +1,4 @@
-"""run_triage end to end: the CONTRACT section 3 JSON, probe findings, and the record's markdown."""
+"""run_triage end to end: the docs/formats.md section 3 JSON, probe findings, and the record's markdown."""
 
 from __future__ import annotations
 

@@ -18,12 +18,12 @@ from advisor.cli import main as cli_main
 from advisor.core.answers import Answers
 from advisor.core.decide import decide
 from advisor.core.record import render_json, render_markdown
-from advisor.tui.flow import Interview
+from advisor.interview.flow import Interview
 from advisor.tui.screens.dialogs import EditAnswerScreen, ExportScreen
 from advisor.tui.screens.home import HomeScreen
 from advisor.tui.screens.interview import InterviewScreen
 from advisor.tui.screens.result import ResultScreen
-from advisor.tui.session import Session
+from advisor.interview.session import Session
 from advisor.tui.widgets.leaning import LeaningPanel, strongest
 from advisor.tui.widgets.question import ChoiceList
 

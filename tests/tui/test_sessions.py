@@ -125,7 +125,7 @@ async def test_open_a_saved_session_from_home(make_app, kb, session_dir):
 
 
 async def test_a_finished_session_resumes_on_its_result(make_app, kb, session_dir):
-    from advisor.tui.session import Session, SessionStore
+    from advisor.interview.session import Session, SessionStore
 
     session = Session(answers=Answers.from_flat(EXPECTED_VALUES).to_yaml_dict(), visited=list(EXPECTED_VALUES),
                       finished=True, position=None)

@@ -48,9 +48,9 @@ def test_the_leaning_panel_after_some_answers(snap_compare, make_app):
 def test_the_result_screen(snap_compare, make_app, kb):
     async def show_result(pilot: Pilot) -> None:
         from advisor.core.answers import Answers
-        from advisor.tui.flow import Interview
+        from advisor.interview.flow import Interview
         from advisor.tui.screens.result import ResultScreen
-        from advisor.tui.session import Session
+        from advisor.interview.session import Session
 
         from .helpers import EXPECTED_VALUES
 

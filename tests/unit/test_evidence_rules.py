@@ -15,7 +15,7 @@ from tests.conftest import DATA
 
 
 def _probe(task_delta, drop_base, drop_cand, shift_delta):
-    """A probe JSON shaped like `advisor probe --format json` (CONTRACT section 4) with task and shift."""
+    """A probe JSON shaped like `advisor probe --format json` (docs/formats.md section 4) with task and shift."""
     def arm(mean):
         return {"mean": mean, "std": 0.3, "errors": 0}
     return {

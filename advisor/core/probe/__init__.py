@@ -1,4 +1,4 @@
-"""Probe evals: measure base vs candidate models before deciding (issue 5).
+"""Probe evals: measure base vs candidate models before deciding (docs/probe.md).
 
 Module map:
 
@@ -9,7 +9,7 @@ Module map:
 * :mod:`~advisor.core.probe.stats` - mean/std, paired bootstrap CI, exact McNemar, verdicts
 * :mod:`~advisor.core.probe.cache` - the sqlite response cache (resume lives here)
 * :mod:`~advisor.core.probe.runner` - async litellm calls: limit, timeout, retries, budget, progress
-* :mod:`~advisor.core.probe.engine` - one run end to end -> the CONTRACT section 4 JSON
+* :mod:`~advisor.core.probe.engine` - one run end to end -> the docs/formats.md section 4 JSON
 * :mod:`~advisor.core.probe.report` - JSON -> markdown/text, the record's Evidence section, evidence facts
 
 Headless: nothing here imports a UI, and litellm is imported only when a

@@ -1,4 +1,4 @@
-"""The probe config (CONTRACT section 4) and the eval-set reader.
+"""The probe config (docs/formats.md section 4) and the eval-set reader.
 
 Every key is documented on its field; unknown keys are errors that name the
 file, the line and the allowed keys (via :func:`advisor.core.io.validation_error`).
@@ -118,7 +118,7 @@ class StatsSpec(_Strict):
 
 
 class ProbeConfig(_Strict):
-    """The whole ``probe.yaml`` (CONTRACT section 4, plus optional extensions)."""
+    """The whole ``probe.yaml`` (docs/formats.md section 4, plus optional extensions)."""
 
     models: ModelsSpec
     api_base: Optional[str] = Field(None, description="handed to litellm (vLLM, Ollama, a proxy)")

@@ -64,7 +64,7 @@ async def run_probe(
     budget_usd: Optional[float] = None,
     general_path: Optional[Path] = None,
 ) -> dict[str, Any]:
-    """Run the selected suites and return the report (CONTRACT section 4 JSON).
+    """Run the selected suites and return the report (docs/formats.md section 4 JSON).
 
     Args:
         cfg: the validated config.

@@ -1,4 +1,4 @@
-"""From per-case outcomes to the CONTRACT section 4 JSON, and back out to words.
+"""From per-case outcomes to the docs/formats.md section 4 JSON, and back out to words.
 
 :func:`build_report` makes the JSON object ``advisor probe --format json``
 prints. Everything else here reads only that JSON (never live objects), so a
@@ -294,7 +294,7 @@ def record_section(probe_json: dict[str, Any]) -> str:
     """The decision record's "Evidence" section (markdown), from probe JSON alone.
 
     Args:
-        probe_json: what ``advisor probe --format json`` wrote (CONTRACT section 4).
+        probe_json: what ``advisor probe --format json`` wrote (docs/formats.md section 4).
 
     Returns:
         Markdown: models and locked settings, a per-suite table (n, means, delta,

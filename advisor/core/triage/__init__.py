@@ -1,4 +1,4 @@
-"""Triage a fine-tuned model that came out worse than its base (issue 4, CONTRACT section 3).
+"""Triage a fine-tuned model that came out worse than its base (docs/triage.md; output in docs/formats.md section 3).
 
 Module map:
 

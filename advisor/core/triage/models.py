@@ -1,7 +1,7 @@
 """The triage report: findings, ranked causes, best checkpoint, curves.
 
 :class:`TriageReport` is what :func:`advisor.core.triage.run_triage` returns;
-:meth:`TriageReport.to_contract` turns it into the CONTRACT section 3 object
+:meth:`TriageReport.to_contract` turns it into the docs/formats.md section 3 object
 (plus the extra keys ``curves``, ``inputs``, ``symptom`` and ``datasets``) that
 ``advisor triage --format json`` prints and the decision record reads back.
 """
@@ -24,7 +24,7 @@ SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 class Finding(BaseModel):
     """One observation from a log, a dataset, the settings or a probe result."""
 
-    id: str = Field(description="Stable finding id (CONTRACT section 3 lists the required ones).")
+    id: str = Field(description="Stable finding id (docs/formats.md section 3 lists the required ones).")
     severity: Severity = Field(description="info, warning or error.")
     where: str = Field(description="`file:line`, `file step N`, or the option it came from (`--lr`).")
     detail: str = Field(description="One or two sentences with the numbers behind the finding.")
@@ -37,7 +37,7 @@ class Finding(BaseModel):
 class Cause(BaseModel):
     """One runbook cause, scored against the findings and the symptom."""
 
-    id: str = Field(description="Cause id from the runbook (CONTRACT section 3).")
+    id: str = Field(description="Cause id from the runbook (docs/formats.md section 3).")
     rank: int = Field(description="1 = most likely.")
     confidence: float = Field(description="0..1; how strongly the evidence points here.")
     title: str = Field(default="", description="Short human name of the cause.")
@@ -81,7 +81,7 @@ class TriageReport(BaseModel):
     datasets: dict[str, Any] = Field(default_factory=dict, description="Per-dataset statistics.")
 
     def to_contract(self) -> dict[str, Any]:
-        """The CONTRACT section 3 object, with extra keys; JSON-safe (no NaN)."""
+        """The docs/formats.md section 3 object, with extra keys; JSON-safe (no NaN)."""
         causes = []
         for c in self.causes:
             causes.append({

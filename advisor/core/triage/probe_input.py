@@ -1,4 +1,4 @@
-"""Findings from an ``advisor probe --format json`` result (CONTRACT section 4).
+"""Findings from an ``advisor probe --format json`` result (docs/formats.md section 4).
 
 Only the documented keys are read: ``suites[].id``, ``verdict``, ``delta``,
 ``ci95``, ``n`` and the arms' ``mean``.

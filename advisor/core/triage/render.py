@@ -153,7 +153,7 @@ def record_section(triage_json: dict[str, Any]) -> str:
     """The decision record's triage section, from the JSON alone.
 
     Args:
-        triage_json: what ``advisor triage --format json`` wrote (CONTRACT section 3).
+        triage_json: what ``advisor triage --format json`` wrote (docs/formats.md section 3).
 
     Returns:
         Markdown: ranked causes with confidence, evidence, first checks and

@@ -61,7 +61,7 @@ class Symptom(_Strict):
     """One quick-diagnosis pattern: what the user sees and where it usually comes from."""
 
     id: str
-    """Symptom id (CONTRACT section 3)."""
+    """Symptom id (docs/formats.md section 3)."""
     title: str
     """What the user observes, in a few words."""
     points_to: list[SymptomLink]
@@ -74,7 +74,7 @@ class CauseSpec(_Strict):
     """One cause: how common it is, how to check it, how to fix it, what rules it out."""
 
     id: str
-    """Cause id (CONTRACT section 3)."""
+    """Cause id (docs/formats.md section 3)."""
     title: str
     """Short name."""
     frequency_rank: int = Field(ge=1)

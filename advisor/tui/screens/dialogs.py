@@ -24,7 +24,7 @@ from textual.widgets.option_list import Option
 from advisor.core.knowledge import Question
 from advisor.errors import UserError
 from advisor.tui.messages import QuestionAnswered
-from advisor.tui.session import SessionStore
+from advisor.interview.session import SessionStore
 from advisor.tui.widgets.question import QuestionForm
 
 

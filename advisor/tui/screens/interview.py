@@ -1,6 +1,6 @@
 """The interview: one question at a time, grouped by topic, with the live leaning beside it.
 
-The screen returns the :class:`~advisor.tui.flow.Interview` when the user
+The screen returns the :class:`~advisor.interview.flow.Interview` when the user
 reaches the end (or asks for the result early), and ``None`` when they leave
 for the home screen. Every answer is autosaved before the next question shows.
 """
@@ -17,9 +17,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static
 
 from advisor.core.decide import Assessment, decide
-from advisor.tui.flow import Interview
+from advisor.interview.flow import Interview
 from advisor.tui.messages import AnswerRecorded, QuestionAnswered
-from advisor.tui.session import Session
+from advisor.interview.session import Session
 from advisor.tui.widgets.leaning import LeaningPanel
 from advisor.tui.widgets.question import QuestionForm
 

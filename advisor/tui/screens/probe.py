@@ -56,7 +56,7 @@ NEEDS_EVAL_SET = ("task", "shift", "knowledge", "format")
 
 @dataclass
 class ProbeFinished(Message):
-    """A probe run finished; ``report`` is the CONTRACT section 4 JSON object."""
+    """A probe run finished; ``report`` is the docs/formats.md section 4 JSON object."""
 
     report: dict[str, Any]
 
@@ -385,7 +385,7 @@ class ProbeScreen(Screen[None]):
     # -- saving -----------------------------------------------------------------------
     @on(Button.Pressed, "#probe-save-btn")
     def action_save(self) -> None:
-        """Write the JSON result (CONTRACT section 4) where the save box says."""
+        """Write the JSON result (docs/formats.md section 4) where the save box says."""
         from advisor.core.io import atomic_write
         from advisor.errors import UserError
 

@@ -23,9 +23,9 @@ from textual.widgets.option_list import Option
 
 from advisor.core.decide import Assessment, decide, verdict_reason
 from advisor.core.knowledge import KnowledgeBase
-from advisor.tui.flow import Interview, format_value
+from advisor.interview.flow import Interview, format_value
 from advisor.tui.screens.dialogs import EditAnswerScreen, Edited, ExportScreen
-from advisor.tui.session import Session
+from advisor.interview.session import Session
 
 
 

@@ -19,7 +19,7 @@ from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from advisor.core.knowledge import Question
-from advisor.tui.flow import DONT_KNOW_LABEL, choice_items, edit_text, parse_value
+from advisor.interview.flow import DONT_KNOW_LABEL, choice_items, edit_text, parse_value
 from advisor.tui.messages import QuestionAnswered
 
 

@@ -6,7 +6,7 @@ and the tmux test point it at a temporary folder). Every write goes through
 :func:`advisor.core.io.atomic_write`, so a terminal killed mid-write leaves the
 previous version intact and nothing already answered is lost.
 
-A session stores only the answers (in the answers-file layout of CONTRACT
+A session stores only the answers (in the answers-file layout of docs/formats.md
 section 1), the keys visited, the current position and timestamps: never
 environment variables or anything else from the machine.
 

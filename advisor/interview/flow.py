@@ -7,7 +7,7 @@ definitely false for the answers so far, and keeps every answer when the user
 moves back and forward. No textual, questionary or rich import here, so the
 plain prompts and the tests can use it without a screen.
 
-"I don't know" is stored as ``None`` (CONTRACT section 1: a missing key).
+"I don't know" is stored as ``None`` (docs/formats.md section 1: a missing key).
 """
 
 from __future__ import annotations
@@ -274,7 +274,7 @@ def edit_text(q: Question, value: Any) -> str:
 # -- sessions ----------------------------------------------------------------
 
 def to_session(interview: Interview, session: Any) -> Any:
-    """Copy the interview's state into a :class:`advisor.tui.session.Session` (returned)."""
+    """Copy the interview's state into a :class:`advisor.interview.session.Session` (returned)."""
     session.answers = interview.answers.to_yaml_dict()
     session.position = interview.position
     session.visited = list(interview.visited)
