@@ -149,31 +149,20 @@ class _FileProgress:
 def loss_chart(data: dict, width: int = 100, height: int = 16) -> str | None:
     """The loss curves drawn with plotext (ANSI text), or None without curves.
 
-    Train loss, every eval loss, one marker style each so the lines stay
-    distinguishable without colour; NaN/Inf points are left out.
+    Train loss and every eval loss, one marker style each so the lines stay
+    distinguishable without colour; NaN/Inf points left out. The y range,
+    whole-number ticks and the labelled best checkpoint come from
+    :func:`advisor.core.triage.chart.plan` (the TUI and the record use it too).
     """
     import plotext as plt
 
-    curves = [c for c in data.get("curves") or [] if c.get("kind") in ("train", "eval")]
-    drawn = 0
+    from advisor.core.triage.chart import draw_plotext
+
     plt.clear_figure()
     plt.plotsize(width, height)
     plt.theme("clear")
-    markers = ["braille", "x", "o", "+", "*"]
-    for i, c in enumerate(curves):
-        pts = [(s, v) for s, v in c.get("points") or [] if v is not None]
-        if len(pts) < 2:
-            continue
-        plt.plot([p[0] for p in pts], [p[1] for p in pts], label=c["name"].replace("_", " "),
-                 marker=markers[min(i, len(markers) - 1)])
-        drawn += 1
-    if not drawn:
+    if not draw_plotext(plt, data):
         return None
-    plt.xlabel("step")
-    plt.title("loss by step")
-    best = data.get("best_checkpoint")
-    if best:
-        plt.vline(best["step"])
     return plt.build()
 
 
@@ -202,7 +191,12 @@ def print_report(data: dict, console) -> None:
         console.print("[bold]Best checkpoint:[/bold] none (no eval loss in the log)")
     chart = loss_chart(data, width=max(40, min(console.width, 120) - 2))
     if chart:
+        from advisor.core.triage.chart import plan
+
         console.print(Text.from_ansi(chart))
+        p = plan(data)
+        if p is not None and p.clipped:
+            console.print(f"[dim]{p.clipped[0].upper() + p.clipped[1:]}; the vertical line is the best checkpoint.[/dim]")
     findings = data.get("findings") or []
     if findings:
         t = Table(title="Findings", show_lines=False, expand=True)

@@ -83,7 +83,8 @@ def run_triage(
         findings += log_findings
         inputs["log"] = {"path": str(log), "format": tlog.format, "train_points": len(tlog.train_loss.points),
                          "eval_sets": {k: len(s.points) for k, s in tlog.eval_loss.items()},
-                         "metrics": sorted(tlog.metrics), "notes": tlog.notes}
+                         "metrics": sorted(tlog.metrics), "notes": tlog.notes,
+                         "x_label": tlog.x_label}
     else:
         log_findings = []
     settings = detectors.detect_settings(tlog, lr=lr, epochs=epochs, method=method, th=th, log_findings=log_findings)
