@@ -36,8 +36,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--symptom", metavar="ID", choices=SYMPTOMS, help="what you see: " + ", ".join(SYMPTOMS))
     p.add_argument("--log", metavar="PATH", help="training log, or the folder a trainer wrote (its newest log is used, "
                    "and the report says which and why); formats below")
-    p.add_argument("--train", metavar="FILE", help="training set (JSONL or JSON array: chat, prompt/completion, alpaca, preference, OpenAI DPO)")
+    p.add_argument("--train", metavar="FILE", help="training set (JSONL or JSON array: chat, prompt/completion, alpaca, "
+                   "preference, OpenAI DPO, instruction/response, question/answer, input/output, Gemini contents)")
     p.add_argument("--eval", metavar="FILE", help="eval set (same formats); checked for leakage against --train")
+    p.add_argument("--fields", metavar="MAP", help="read the datasets' examples through this key mapping, e.g. "
+                   "prompt=question,completion=answer (roles: prompt, completion, system, rejected)")
     p.add_argument("--lr", type=float, metavar="X", help="learning rate used (overrides the log's)")
     p.add_argument("--epochs", type=float, metavar="N", help="epochs trained (overrides the log's)")
     p.add_argument("--method", choices=("full", "lora"), help="fine-tuning method")
@@ -69,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         report = run_triage(
             log=args.log, train=args.train, eval=args.eval, symptom=args.symptom, lr=args.lr, epochs=args.epochs,
             method=args.method, probe=args.probe, step_col=args.step_col, loss_col=args.loss_col,
-            eval_col=args.eval_col, progress=progress,
+            eval_col=args.eval_col, progress=progress, fields=args.fields,
         )
     finally:
         if progress is not None:

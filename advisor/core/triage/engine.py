@@ -31,6 +31,7 @@ def run_triage(
     eval_col: Optional[str] = None,
     runbook: Optional[str | Path] = None,
     progress: Optional[Progress] = None,
+    fields: Optional[str] = None,
 ) -> TriageReport:
     """Triage a fine-tune from whatever it left behind.
 
@@ -48,6 +49,8 @@ def run_triage(
         eval_col: log column holding the eval loss.
         runbook: a runbook YAML instead of the packaged one.
         progress: told how far reading the log and the dataset checks got (big files take seconds).
+        fields: ``--fields prompt=KEY,completion=KEY[,system=KEY,rejected=KEY]``: read the datasets
+            through this mapping instead of detecting their format.
 
     Returns:
         The :class:`TriageReport`: findings (errors first), ranked causes,
@@ -98,7 +101,7 @@ def run_triage(
     datasets = {}
     if train or eval:
         f, datasets = data_mod.check_datasets(str(train) if train else None, str(eval) if eval else None, th,
-                                              progress)
+                                              progress, data_mod.parse_fields(fields))
         for x in f:
             x.basis = "data"
         findings += f

@@ -299,8 +299,9 @@ def tensorboard() -> None:
     except ImportError:  # the committed fixture stays; regenerate with the [tensorboard] extra installed
         return
     d = HERE / "tensorboard" / "runs" / "Dec02_10-00-00_host"
-    for old in d.glob("events.out.tfevents.*"):
-        old.unlink()
+    MANIFEST["tensorboard"] = {"train_points": 40, "eval_points": 4, "best_step": 200}
+    if any(d.glob("events.out.tfevents.*")):
+        return  # the writer stamps the file-version record with the time: keep the committed file
     d.mkdir(parents=True, exist_ok=True)
     w = EventFileWriter(str(d), filename_suffix="")
 
@@ -339,7 +340,64 @@ def folder() -> None:
     MANIFEST["hf_output"] = {"used": "checkpoint-300/trainer_state.json", "last_step": 300, "stale": "trainer_state.json"}
 
 
+_TOPICS = ["refund", "invoice", "password", "shipping", "upgrade", "cancel", "export", "billing", "login", "api key",
+           "webhook", "quota", "backup", "region", "latency", "SSO", "audit log", "2FA", "domain", "storage"]
+_VERBS = ["change", "reset", "check", "move", "download", "enable", "disable", "extend", "verify", "renew"]
+
+
+def _q(i: int) -> tuple[str, str]:
+    t, v = _TOPICS[i % len(_TOPICS)], _VERBS[(i // len(_TOPICS)) % len(_VERBS)]
+    return (f"How do I {v} the {t} for workspace {100 + i} (ticket {7000 + 13 * i})?",
+            f"Open Settings, pick {t}, then choose {v}; workspace {100 + i} applies it within {i % 9 + 1} minutes.")
+
+
+def datasets() -> None:
+    """Dataset shapes beyond chat/alpaca: each as its source writes it."""
+    n = 30
+    rows = []
+    for i in range(n):  # TRL implicit prompt: the whole conversation in chosen and rejected, no 'prompt' key
+        q, a = _q(i)
+        if 15 <= i < 20:  # the same reply to a different question: similar outputs, different inputs
+            a = _q(i - 15)[1].replace("minutes", "min")
+        conv = [{"role": "user", "content": q}]
+        rows.append(json.dumps({"chosen": conv + [{"role": "assistant", "content": a}],
+                                "rejected": conv + [{"role": "assistant", "content": "I cannot help with that."}]}))
+    _w("datasets/preference_implicit.jsonl", "\n".join(rows) + "\n")
+    rows = []
+    for i in range(n):  # Dolly 15k: instruction, context, response, category
+        q, a = _q(i)
+        rows.append(json.dumps({"instruction": q, "context": "" if i % 3 else f"Workspace {100 + i} is on the Pro plan.",
+                                "response": a, "category": "closed_qa" if i % 3 == 0 else "open_qa"}))
+    _w("datasets/dolly.jsonl", "\n".join(rows) + "\n")
+    rows = []
+    for i in range(n):  # SQuAD-like rows: question, context, answers {text: [...], answer_start: [...]}
+        q, a = _q(i)
+        rows.append(json.dumps({"id": f"q{i}", "title": "Help center", "context": f"{a} This applies to every plan.",
+                                "question": q, "answers": {"text": [a.split(";")[0]], "answer_start": [0]}}))
+    _w("datasets/squad.jsonl", "\n".join(rows) + "\n")
+    rows = []
+    for i in range(n):
+        q, a = _q(i)
+        rows.append(json.dumps({"input": q, "output": a}))
+    _w("datasets/input_output.jsonl", "\n".join(rows) + "\n")
+    rows = []
+    for i in range(n):  # Vertex AI Gemini tuning: contents with role user|model and parts[].text
+        q, a = _q(i)
+        rows.append(json.dumps({"systemInstruction": {"role": "system", "parts": [{"text": "You are Acme's support assistant."}]},
+                                "contents": [{"role": "user", "parts": [{"text": q}]},
+                                             {"role": "model", "parts": [{"text": a}]}]}))
+    _w("datasets/gemini.jsonl", "\n".join(rows) + "\n")
+    rows = []
+    for i in range(n):
+        q, a = _q(i)
+        rows.append(json.dumps({"ticket_id": 7000 + i, "customer_question": q, "agent_reply": a}))
+    _w("datasets/custom_keys.jsonl", "\n".join(rows) + "\n")
+    MANIFEST["datasets"] = {"examples": n, "fields": "prompt=customer_question,completion=agent_reply",
+                            "same_reply_other_question": 5}
+
+
 def main() -> None:
+    datasets()
     model_card()
     mlx()
     torchtune()
