@@ -174,3 +174,22 @@ def test_docs_and_help_list_every_format():
     from advisor.core.triage.logs.table import markdown_table
 
     assert markdown_table() in docs, "docs/triage.md's format table differs from the table in logs/table.py"
+
+
+def test_the_stream_reads_what_the_whole_file_parse_reads(monkeypatch):
+    """Big state files are read entry by entry; both paths give the same points, lines and errors."""
+    from advisor.core.triage.logs import readers
+
+    path = ROOT / "tests" / "data" / "triage" / "logs" / "hf_nan" / "trainer_state.json"
+    whole = read_log(path)
+    monkeypatch.setattr(readers, "WHOLE_FILE_LIMIT", 0)
+    monkeypatch.setattr("advisor.core.triage.logs.stream.CHUNK", 97)  # entries cut by chunk boundaries
+    streamed = read_log(path)
+    for a, b in ((whole.train_loss, streamed.train_loss), (whole.grad_norm, streamed.grad_norm),
+                 (whole.eval_loss["eval"], streamed.eval_loss["eval"])):
+        assert [(p.step, p.line) for p in a.points] == [(p.step, p.line) for p in b.points]
+        assert [repr(p.value) for p in a.points] == [repr(p.value) for p in b.points]  # NaN/Infinity kept
+    broken = ROOT / "tests" / "data" / "triage" / "broken" / "trainer_state_malformed.json"
+    with pytest.raises(UserError) as e:
+        read_log(broken)
+    assert str(e.value) == f"{broken}:5:5: malformed JSON: Expecting ',' delimiter"

@@ -13,7 +13,7 @@ import io
 import json
 import re
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from advisor.core.io import read_text
 from advisor.core.triage.logs import base
@@ -26,11 +26,50 @@ Cols = dict[str, Optional[str]]
 
 
 # --------------------------------------------------------------------------- Hugging Face trainer_state.json
+WHOLE_FILE_LIMIT = 32 * 1024 * 1024
+
+
+def _whole(path: Path, file: str) -> Optional[Iterator[tuple[int, Any]]]:
+    """A state file up to 32 MB parsed in one ``json.loads`` (the fastest way), with each entry's line.
+
+    The Trainer writes ``indent=2``, so each ``log_history`` entry opens on a line
+    of its own, four spaces in: the lines come from one scan for those. None
+    (use the stream) when the file is bigger, or laid out otherwise.
+    """
+    import os
+
+    if os.path.getsize(path) > WHOLE_FILE_LIMIT:
+        return None
+    text = read_text(path)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise UserError(f"malformed JSON: {e.msg}", file=file, line=e.lineno, column=e.colno) from None
+    except RecursionError:
+        return None  # the stream says where it nests too deeply
+    hist = data.get("log_history") if isinstance(data, dict) else None
+    if not isinstance(hist, list):
+        raise UserError("expected 'log_history' to be a list of log rows", file=file, key="log_history")
+    m = re.search(r'"log_history"\s*:\s*\[', text)
+    if m is None:
+        return None
+    pos, line, lines = m.end(), text.count("\n", 0, m.end()) + 1, []
+    while len(lines) < len(hist):
+        nxt = text.find("\n    {", pos)
+        if nxt < 0:
+            return None
+        line += text.count("\n", pos, nxt) + 1
+        lines.append(line)
+        pos = nxt + 1
+    return zip(lines, hist)
+
+
 def trainer_state(path: Path, file: str, cols: Cols, progress: Optional[Progress] = None) -> TrainingLog:
     """``log_history`` entry by entry (bounded memory); the end-of-training summary row is skipped."""
     rows: list[tuple[int, dict[str, Any]]] = []
     keys: dict[str, None] = {}
-    for i, (line, row) in enumerate(iter_log_history(str(path), file, progress)):
+    entries = _whole(path, file) or iter_log_history(str(path), file, progress)
+    for i, (line, row) in enumerate(entries):
         if not isinstance(row, dict):
             raise UserError(f"expected a JSON object (got {type(row).__name__})", file=file, line=line,
                             key=f"log_history[{i}]")
