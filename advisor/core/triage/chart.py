@@ -48,17 +48,21 @@ def _g(x: float) -> str:
 
 
 def nice_ticks(lo: float, hi: float, want: int = 5) -> list[int]:
-    """Whole-number ticks between ``lo`` and ``hi``, 1/2/5 x 10^k apart."""
+    """Whole-number ticks between ``lo`` and ``hi``, 1/2/5 x 10^k apart, as close to ``want`` ticks as can be."""
     lo_i, hi_i = math.ceil(lo), math.floor(hi)
     if hi_i <= lo_i:
         return [lo_i]
-    raw = (hi_i - lo_i) / max(1, want - 1)
-    mag = 10 ** math.floor(math.log10(raw)) if raw >= 1 else 1
-    step = next((m * mag for m in (1, 2, 5, 10) if m * mag >= raw), 10 * mag)
-    step = max(1, int(step))
-    first = math.ceil(lo_i / step) * step
-    ticks = list(range(int(first), hi_i + 1, step))
-    return ticks or [lo_i, hi_i]
+    best: list[int] = [lo_i, hi_i]
+    for k in range(0, 16):
+        for m in (1, 2, 5):
+            step = m * 10 ** k
+            first = -(-lo_i // step) * step
+            ticks = list(range(first, hi_i + 1, step))
+            if ticks and abs(len(ticks) - want) < abs(len(best) - want):
+                best = ticks
+            if len(ticks) <= 1:
+                return best
+    return best
 
 
 def plan(report: dict[str, Any], kinds: tuple[str, ...] = ("train", "eval")) -> Optional[ChartPlan]:
