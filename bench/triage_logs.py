@@ -123,7 +123,7 @@ def main() -> None:
     try:
         small = tmp / "trainer_state.json"
         if not small.exists():
-            write_trainer_state(small, 13_000)
+            write_trainer_state(small, 18_000)
         print(f"{small.name}: {small.stat().st_size / 1e6:.1f} MB")
         a = measure(advisor + ["--log", str(small)], args.repeat)
         a["peak_rss_mb"] = peak_of(advisor + ["--log", str(small)])
