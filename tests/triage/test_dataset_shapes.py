@@ -70,3 +70,12 @@ def test_fields_on_the_command_line_and_a_missing_key(tmp_path, fm):
                         "--fields", "prompt=nope,completion=agent_reply"], capture_output=True, text=True,
                        cwd=ROOT, env=env)
     assert r.returncode == 2 and "missing key 'nope' (mapped to prompt by --fields)" in r.stderr
+
+
+def test_a_json_array_is_read_in_chunks_with_the_same_lines(monkeypatch, thresholds):
+    path = ROOT / "tests" / "data" / "triage" / "datasets" / "small_alpaca.json"
+    lines = [ln for ln, _, _ in data_mod.iter_records(str(path))]
+    monkeypatch.setattr("advisor.core.triage.logs.stream.CHUNK", 61)  # every element cut by a chunk boundary
+    assert [ln for ln, _, _ in data_mod.iter_records(str(path))] == lines
+    text = path.read_text().split("\n")
+    assert all(text[ln - 1].strip().startswith("{") for ln in lines)

@@ -312,10 +312,17 @@ def iter_records(path: str, on_read: Optional[Callable[[int], None]] = None) -> 
             first = head.lstrip()[:1]
             fh.seek(0)
             if first == "[":
-                text = fh.read()
-                if on_read:
-                    on_read(len(text))
-                yield from _iter_array(text)
+                # Element by element, 1 MiB at a time: a big JSON-array dataset is never held whole.
+                from advisor.core.triage.logs.stream import iter_array
+
+                try:
+                    for line, obj in iter_array(fh, path, on_read):
+                        yield line, obj, None
+                except UserError as e:
+                    msg = e.message.removeprefix("malformed JSON: ")
+                    yield e.line or 1, None, ("not valid JSON (the array is not closed with ']')" if "not closed" in msg
+                                              else f"not valid JSON ({msg} at column {e.column}); the rest of the "
+                                              "array was not read")
                 return
             pending = 0
             for lineno, raw in enumerate(fh, start=1):
@@ -334,29 +341,6 @@ def iter_records(path: str, on_read: Optional[Callable[[int], None]] = None) -> 
                 on_read(pending)
         except UnicodeDecodeError as e:
             raise UserError(f"not UTF-8 text (byte {e.start})", file=path) from None
-
-
-def _iter_array(text: str) -> Iterator[tuple[int, Any, Optional[str]]]:
-    dec = json.JSONDecoder()
-    pos = text.index("[") + 1
-    line = text.count("\n", 0, pos) + 1
-    skip = re.compile(r"[\s,]*")
-    while True:
-        nxt = skip.match(text, pos).end()
-        line += text.count("\n", pos, nxt)
-        if nxt >= len(text):
-            yield line, None, "not valid JSON (the array is not closed with ']')"
-            return
-        if text[nxt] == "]":
-            return
-        try:
-            obj, end = dec.raw_decode(text, nxt)
-        except json.JSONDecodeError as e:
-            yield e.lineno, None, f"not valid JSON ({e.msg} at column {e.colno}); the rest of the array was not read"
-            return
-        yield line, obj, None
-        line += text.count("\n", nxt, end)
-        pos = end
 
 
 def _norm(s: str) -> str:

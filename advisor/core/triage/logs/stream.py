@@ -109,10 +109,8 @@ def iter_log_history(path: str, file: str, progress: Optional[Progress] = None) 
                     break
                 except json.JSONDecodeError as e:
                     # An entry cut by the chunk boundary decodes once the next chunk is in.
-                    start = r.pos
                     if not r.more():
                         raise r.fail(e.msg, e.pos) from None
-                    del start
                 except RecursionError:
                     raise r.fail("nested too deeply", r.pos) from None
             yield r.line, obj
@@ -120,6 +118,49 @@ def iter_log_history(path: str, file: str, progress: Optional[Progress] = None) 
             r.pos = end
         if progress is not None:
             progress.complete()
+
+
+def iter_array(fh, file: str, on_read=None) -> Iterator[tuple[int, Any]]:
+    """Yield ``(line, element)`` for each element of the top-level JSON array in ``fh``, chunk by chunk.
+
+    ``on_read`` is called with the number of characters read each chunk. Raises
+    :class:`UserError` (line and column) at the first malformed element.
+    """
+    class _P:
+        def update(self, n: int) -> None:
+            if on_read:
+                on_read(n)
+
+    dec = json.JSONDecoder()
+    r = _Reader(fh, file, _P())
+    if r.peek() != "[":
+        raise r.fail("expected a JSON array", r.pos)
+    r.pos += 1
+    first = True
+    while True:
+        c = r.peek()
+        if c == "]":
+            return
+        if not first:
+            if c != ",":
+                raise r.fail("Expecting ',' delimiter" if c else "the array is not closed with ']'", r.pos)
+            r.pos += 1
+            c = r.peek()
+        if not c:
+            raise r.fail("the array is not closed with ']'", r.pos)
+        first = False
+        while True:
+            try:
+                obj, end = dec.raw_decode(r.buf, r.pos)
+                break
+            except json.JSONDecodeError as e:
+                if not r.more():
+                    raise r.fail(e.msg, e.pos) from None
+            except RecursionError:
+                raise r.fail("nested too deeply", r.pos) from None
+        yield r.line, obj
+        r.line += r.buf.count("\n", r.pos, end)
+        r.pos = end
 
 
 def slim(row: dict) -> dict:
