@@ -324,6 +324,12 @@ def wandb_csv(path: Path, file: str, cols: Cols, progress: Optional[Progress] = 
     return log
 
 
+def wandb_summary(path: Path, file: str, cols: Cols, progress: Optional[Progress] = None) -> TrainingLog:
+    """A W&B run's ``wandb-summary.json``: the last value of each metric, not a curve; refused, with what to give."""
+    raise UserError("a W&B run summary holds only each metric's last value, not the curve: give the run folder "
+                    "(its files/output.log), or export the loss chart from W&B as CSV", file=file)
+
+
 # --------------------------------------------------------------------------- Mistral fine-tuning job JSON
 def mistral_job(path: Path, file: str, cols: Cols, progress: Optional[Progress] = None) -> TrainingLog:
     """The Mistral fine-tuning job object (``GET /v1/fine_tuning/jobs/<id>``): ``checkpoints[].metrics``.

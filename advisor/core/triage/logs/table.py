@@ -106,6 +106,14 @@ FORMATS: tuple[LogFormat, ...] = (
         "logs/hf_healthy/trainer_state.json",
         lambda s: s.head.lstrip().startswith("{") and '"log_history"' in s.head, readers.trainer_state),
     LogFormat(
+        "wandb_summary", "W&B `wandb-summary.json` (refused with a pointer)",
+        "a JSON object with `_wandb` or `_runtime` and `_step`",
+        "holds only each metric's last value, no curve: exit 2 saying to give the run folder (its "
+        "`files/output.log`) or a chart's CSV export instead",
+        "formats/wandb_run/files/wandb-summary.json",
+        lambda s: s.head.lstrip().startswith("{") and '"_step"' in s.head and ('"_runtime"' in s.head or '"_wandb"' in s.head),
+        readers.wandb_summary),
+    LogFormat(
         "llamafactory_jsonl", "LLaMA-Factory `trainer_log.jsonl`",
         "JSONL whose rows have `current_steps` and `total_steps`",
         "the step is `current_steps`, the learning rate `lr`; LLaMA-Factory drops every falsy value, so a training "
