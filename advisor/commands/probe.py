@@ -19,7 +19,9 @@ TEMPLATE = """\
 models:
   base: openai/gpt-4o-mini                      # any litellm model string
   candidate: openai/ft:gpt-4o-mini:acme::abc123 # the fine-tuned model to judge
-# api_base: http://127.0.0.1:8000/v1            # a local vLLM / Ollama / proxy, if any
+# api_base: http://127.0.0.1:8000/v1            # a local vLLM / llama.cpp / Ollama / proxy, for every model
+# Or each model where it is served (docs/probe.md, "Where the models are served"):
+#   candidate: {model: openai/my-ft, api_base: "http://127.0.0.1:8080/v1", api_key_env: LOCAL_KEY, revision: ckpt-1200}
 
 eval_set: eval.jsonl      # one JSON object a line: {"input": "...", "expected": "...", "context": "..." (optional)}
                           # 50-100 cases at least, none of them in the training data
@@ -128,6 +130,13 @@ class RichProgress:
         if self._task is not None:
             self._bar.remove_task(self._task)
         self._task = self._bar.add_task(description or "probing", total=total)
+
+    def skip(self, n: int) -> None:
+        """n requests came from the cache: leave them out of the bar, so the ETA counts only the rest."""
+        if self._task is not None:
+            task = self._bar.tasks[-1]
+            self._bar.update(self._task, total=max(0, (task.total or 0) - n),
+                             description=f"{task.description} ({n} from the cache)")
 
     def update(self, n: int = 1) -> None:
         if self._task is not None:

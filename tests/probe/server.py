@@ -135,14 +135,26 @@ class ModelServer:
         self.headers_seen: list[dict[str, str]] = []
         self.app = web.Application()
         self.app.router.add_post("/v1/chat/completions", self.chat)
+        self.app.router.add_get("/stats", self.stats)  # for the bench: the span of the last batch
+        self.first_in: Optional[float] = None  # when the first request since reset arrived (epoch s)
+        self.last_out: Optional[float] = None  # when the last answer since reset was sent
         self._lock = threading.Lock()
 
     @property
     def total(self) -> int:
         return sum(self.requests.values())
 
+    async def stats(self, request: web.Request) -> web.StreamResponse:
+        """``{"requests", "first_in", "last_out", "span_s"}`` since the last reset; ``?reset=1`` resets."""
+        out = {"requests": self.total, "first_in": self.first_in, "last_out": self.last_out,
+               "span_s": (self.last_out - self.first_in) if self.first_in and self.last_out else None}
+        if request.query.get("reset"):
+            self.reset()
+        return web.json_response(out)
+
     def reset(self) -> None:
         with self._lock:
+            self.first_in = self.last_out = None
             self.requests.clear()
             self.attempts.clear()
             self.headers_seen.clear()
@@ -153,6 +165,8 @@ class ModelServer:
         msgs = body["messages"]
         fp = hashlib.sha256(json.dumps([model, msgs], sort_keys=True).encode()).hexdigest()
         with self._lock:
+            if self.first_in is None:
+                self.first_in = time.time()
             self.requests[model] += 1
             self.attempts[fp] += 1
             attempt = self.attempts[fp]
@@ -179,6 +193,7 @@ class ModelServer:
                 await asyncio.sleep(self.hang_s)
         answer = self.answer(behaviour, msgs)
         prompt_words = sum(len(str(m.get("content", "")).split()) for m in msgs)
+        self.last_out = time.time()
         return web.json_response({
             "id": "chatcmpl-" + fp[:12],
             "object": "chat.completion",

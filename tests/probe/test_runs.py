@@ -157,7 +157,15 @@ async def test_second_run_is_served_from_the_cache(make_config, srv, tmp_path):
     second = await run(path, resume=True)
     assert srv.server.total == sent  # nothing re-sent
     assert second["run"]["cache_hits"] == sent and second["run"]["requests_sent"] == 0
+    # The second run's rows say every answer came from the cache (and when); otherwise they are the first run's.
+    rows2 = [r for s in second["suites"] for r in s["per_case"]]
+    assert all(set(r.pop("cached")) == {"base", "candidate"} for r in rows2)
+    assert not any("cached" in r for s in first["suites"] for r in s["per_case"])
     assert second["suites"] == first["suites"]
+    prov = second["provenance"]
+    assert prov["base"]["cached"] == prov["base"]["answers"] == N_TASK + N_GENERAL and prov["base"]["sent"] == 0
+    assert prov["candidate"]["cached_from"] <= prov["candidate"]["cached_to"]
+    assert first["provenance"]["candidate"]["sent"] == N_TASK + N_GENERAL
     assert second["cost_note"] == first["cost_note"] and "no price" in second["cost_note"]
     third = await run(path, use_cache=False)
     assert srv.server.total == 2 * sent and third["run"]["cache_hits"] == 0

@@ -92,7 +92,7 @@ async def test_only_the_picked_suites_run(make_config, srv, tmp_path):
         screen.query_one("#probe-suites", SelectionList).deselect("general")
         await _run_to_end(pilot, screen)
         assert [s["id"] for s in screen.report["suites"]] == ["task"]
-        assert srv.server.total == 2 * N_TASK
+        assert srv.server.total == 2 * N_TASK, screen.report["run"]
 
 
 async def test_a_bad_config_is_shown_not_raised(tmp_path):

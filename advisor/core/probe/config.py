@@ -10,8 +10,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any, Literal, Optional, Union
 
 import warnings
@@ -66,11 +69,170 @@ with quiet_schema_field():
         rubric: Optional[str] = Field(None, description="judge: what a passing answer must do")
 
 
-class ModelsSpec(_Strict):
-    """The two models under comparison (any litellm model strings)."""
+#: Request keys the runner sets itself: a model's ``params`` may not override them
+#: (the decoding settings are locked for every arm; keys come only from the environment).
+RESERVED_PARAMS = frozenset({
+    "model", "messages", "api_base", "base_url", "api_key", "timeout", "num_retries", "max_retries",
+    "temperature", "max_tokens", "top_p", "seed", "stream",
+})
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
-    base: str = Field(description="the base model, e.g. openai/gpt-4o-mini")
-    candidate: str = Field(description="the fine-tuned (or otherwise changed) model")
+
+class ModelEndpoint(_Strict):
+    """One model and where it is served: a hosted API, a self-served OpenAI-compatible server, a proxy.
+
+    ``str()`` of it is the model string, so a report or screen that prints
+    ``models.base`` shows the same thing for both forms.
+    """
+
+    model: str = Field(min_length=1, description="the litellm model string (or a router model_name)")
+    api_base: Optional[str] = Field(None, description="where this model is served (default: the top-level api_base)")
+    api_key_env: Optional[str] = Field(
+        None, description="name of the environment variable holding this model's API key (never the key itself)")
+    revision: Optional[str] = Field(
+        None, description="a label for the weights behind the name (a checkpoint, a date); part of the cache key")
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="extra litellm parameters for this model, e.g. extra_body or extra_headers")
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _env_name(cls, v: Optional[str]) -> Optional[str]:
+        if v is not None and not _ENV_NAME.match(v):
+            raise ValueError("expected the NAME of an environment variable (letters, digits, _), not a key")
+        return v
+
+    @field_validator("params")
+    @classmethod
+    def _no_reserved(cls, v: dict[str, Any]) -> dict[str, Any]:
+        bad = sorted(k for k in v if k in RESERVED_PARAMS)
+        if bad:
+            raise ValueError(f"{', '.join(bad)} cannot be set here (decoding settings are locked for every arm; "
+                             "an API key goes in the environment, named by api_key_env)")
+        return v
+
+    def __str__(self) -> str:
+        return self.model
+
+    def __eq__(self, other: object) -> bool:
+        # The string form stays valid for readers too: `cfg.models.base == "openai/x"` compares the model string.
+        if isinstance(other, str):
+            return self.model == other
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like any pydantic model
+
+
+@dataclass
+class Endpoint:
+    """Where one model's requests go, resolved from the config: what the runner sends with.
+
+    Attributes:
+        model: the litellm model string, or the Router model name.
+        api_base: the server (None: the provider's own).
+        api_key_env: the environment variable with the key (None: litellm's usual one).
+        revision: the weights label; part of the cache key.
+        params: extra litellm parameters (``extra_body``, ...).
+        router: sent through the config's in-process Router.
+        deployments: for a Router model, its deployments (no keys): part of the cache key.
+        where: the config key it came from, for messages (``models.base``).
+    """
+
+    model: str
+    api_base: Optional[str] = None
+    api_key_env: Optional[str] = None
+    revision: Optional[str] = None
+    params: dict[str, Any] = field(default_factory=dict)
+    router: bool = False
+    deployments: list[dict[str, Any]] = field(default_factory=list)
+    where: str = ""
+
+    def identity(self) -> dict[str, Any]:
+        """What, besides the model name and api_base, tells this endpoint's answers apart (for the cache key).
+
+        Empty for a plain model string, so caches written before per-model
+        endpoints existed keep answering.
+        """
+        out: dict[str, Any] = {}
+        if self.revision:
+            out["revision"] = self.revision
+        if self.params:
+            out["params"] = self.params
+        if self.router:
+            out["router"] = self.deployments
+        return out
+
+    def api_key(self) -> Optional[str]:
+        """The key from ``api_key_env`` (None when no variable is named)."""
+        return os.environ.get(self.api_key_env) if self.api_key_env else None
+
+
+class ModelsSpec(_Strict):
+    """The two models under comparison: a litellm model string each, or a mapping with its endpoint."""
+
+    base: ModelEndpoint = Field(description="the base model: a litellm model string, or {model, api_base, ...}")
+    candidate: ModelEndpoint = Field(description="the fine-tuned (or otherwise changed) model, in the same forms")
+
+    @field_validator("base", "candidate", mode="before")
+    @classmethod
+    def _string_form(cls, v: Any) -> Any:
+        # `base: openai/gpt-4o-mini` is shorthand for `base: {model: openai/gpt-4o-mini}`.
+        return {"model": v} if isinstance(v, str) else v
+
+    def endpoint(self, arm: str) -> ModelEndpoint:
+        """The arm's model settings."""
+        return getattr(self, arm)
+
+
+class RouterSpec(_Strict):
+    """An in-process litellm Router: several deployments behind one model name, fallbacks, rate limits.
+
+    A model (``models.base``, ``models.candidate``, the judge, the paraphraser)
+    whose string is a ``model_name`` of ``model_list`` is sent through the Router.
+    """
+
+    model_list: list[dict[str, Any]] = Field(
+        min_length=1, description="deployments: {model_name, litellm_params: {model, api_base, api_key_env, rpm, tpm, ...}}")
+    fallbacks: list[dict[str, list[str]]] = Field(
+        default_factory=list, description="[{model_name: [fallback model_name, ...]}]")
+    routing_strategy: Optional[str] = Field(None, description="litellm's routing strategy (default simple-shuffle)")
+    options: dict[str, Any] = Field(default_factory=dict, description="other litellm Router arguments")
+
+    @field_validator("model_list")
+    @classmethod
+    def _deployments(cls, v: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for i, d in enumerate(v):
+            where = f"deployment {i + 1}"
+            if not isinstance(d, dict) or not isinstance(d.get("model_name"), str) or not d["model_name"]:
+                raise ValueError(f"{where}: expected a mapping with model_name and litellm_params")
+            lp = d.get("litellm_params")
+            if not isinstance(lp, dict) or not isinstance(lp.get("model"), str):
+                raise ValueError(f"{where} ({d['model_name']}): litellm_params needs a 'model' string")
+            key = lp.get("api_key")
+            if key is not None and not (isinstance(key, str) and key.startswith("os.environ/")):
+                raise ValueError(f"{where} ({d['model_name']}): no API key in the config; name the environment "
+                                 "variable that holds it with api_key_env (or api_key: os.environ/NAME)")
+            env = lp.get("api_key_env")
+            if env is not None and not (isinstance(env, str) and _ENV_NAME.match(env)):
+                raise ValueError(f"{where} ({d['model_name']}): api_key_env must name an environment variable")
+            extra = sorted(set(d) - {"model_name", "litellm_params", "model_info"})
+            if extra:
+                raise ValueError(f"{where} ({d['model_name']}): unknown key(s) {', '.join(extra)}; "
+                                 "allowed: model_name, litellm_params, model_info")
+        return v
+
+    @property
+    def names(self) -> set[str]:
+        """The model names the Router answers to."""
+        return {d["model_name"] for d in self.model_list}
+
+    def deployments(self, name: str) -> list[dict[str, Any]]:
+        """The deployments (litellm_params without keys) behind ``name``, for cache keys and reports."""
+        out = []
+        for d in self.model_list:
+            if d["model_name"] == name:
+                lp = d["litellm_params"]
+                out.append({k: v for k, v in lp.items() if k not in ("api_key", "api_key_env")})
+        return out
 
 
 class FewShot(_Strict):
@@ -121,7 +283,12 @@ class ProbeConfig(_Strict):
     """The whole ``probe.yaml`` (docs/formats.md section 4, plus optional extensions)."""
 
     models: ModelsSpec
-    api_base: Optional[str] = Field(None, description="handed to litellm (vLLM, Ollama, a proxy)")
+    api_base: Optional[str] = Field(
+        None, description="default server for every model without its own api_base (vLLM, llama.cpp, Ollama, a proxy)")
+    router: Optional[RouterSpec] = Field(None, description="an in-process litellm Router (model_list, fallbacks)")
+    transport: Literal["auto", "litellm"] = Field(
+        "auto", description="auto: OpenAI-compatible endpoints are called directly, the rest through litellm; "
+                            "litellm: everything through litellm")
     eval_set: Optional[str] = Field(None, description="JSONL eval set, relative to the config file")
     scorer: ScorerSpec = Field(default_factory=lambda: ScorerSpec(type="exact"),
                                description="scorer for the eval set: a name, or a mapping with type and options")
@@ -171,6 +338,35 @@ class ProbeConfig(_Strict):
         p = Path(path).expanduser()
         return p if p.is_absolute() else self._dir / p
 
+    def arm_endpoint(self, arm: str) -> Endpoint:
+        """The endpoint of ``base`` or ``candidate``."""
+        spec = self.models.endpoint(arm)
+        return self._endpoint(spec.model, spec.api_base, spec.api_key_env, spec.revision, spec.params,
+                              where=f"models.{arm}")
+
+    def endpoint_for(self, model: str, where: str = "") -> Endpoint:
+        """The endpoint of a model given only as a string (the judge, the paraphraser)."""
+        for arm in ("base", "candidate"):
+            if self.models.endpoint(arm).model == model:
+                return self.arm_endpoint(arm)  # the same model as an arm: the same endpoint
+        return self._endpoint(model, None, None, None, {}, where=where)
+
+    def _endpoint(self, model: str, api_base: Optional[str], key_env: Optional[str], revision: Optional[str],
+                  params: dict[str, Any], *, where: str) -> Endpoint:
+        if api_base is None and self.router is not None and model in self.router.names:
+            return Endpoint(model, None, None, revision, dict(params), router=True,
+                            deployments=self.router.deployments(model), where=where)
+        return Endpoint(model, api_base or self.api_base, key_env, revision, dict(params), where=where)
+
+    def endpoints(self) -> list[Endpoint]:
+        """Every endpoint a run of this config may call (arms, judge, paraphraser)."""
+        out = [self.arm_endpoint("base"), self.arm_endpoint("candidate")]
+        if self.scorer.type == "judge" and self.scorer.model:
+            out.append(self.endpoint_for(self.scorer.model, "scorer.model"))
+        if self.shift.paraphrase_model:
+            out.append(self.endpoint_for(self.shift.paraphrase_model, "shift.paraphrase_model"))
+        return out
+
     def settings(self) -> dict[str, Any]:
         """The locked decoding settings, as sent with every request and recorded in the output."""
         s: dict[str, Any] = {"temperature": self.temperature, "max_tokens": self.max_tokens}
@@ -214,6 +410,15 @@ def load_config(path: str | Path) -> ProbeConfig:
             f"is required for the suites {', '.join(needs_eval)} (or run only --suites general)",
             file=file, line=lines.get(("suites",)), key="eval_set",
         )
+    if cfg.router is not None:
+        names = cfg.router.names
+        for fb in cfg.router.fallbacks:
+            for src, dests in fb.items():
+                unknown = [n for n in (src, *dests) if n not in names]
+                if unknown:
+                    raise UserError(f"fallback names {', '.join(unknown)}, which no deployment in model_list has "
+                                    f"(model names: {', '.join(sorted(names))})", file=file,
+                                    line=lines.get(("router", "fallbacks")), key="router.fallbacks")
     spec = cfg.scorer_spec
     if spec.type == "choice" and not spec.choices:
         pass  # choices may come per case (the eval set's "choices" key); checked when loading cases

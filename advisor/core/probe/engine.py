@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any, Optional
@@ -19,7 +20,9 @@ from advisor.core.probe.cache import ResponseCache
 from advisor.core.probe.config import ProbeConfig, sha256_text
 from advisor.core.probe.perturb import paraphrase_messages
 from advisor.core.probe.report import Outcome, arm_block, clean_api_base, compare, suite_block
-from advisor.core.probe.runner import Call, CallResult, Progress, Runner
+from advisor.core.probe import direct
+from advisor.core.probe.provenance import error_impact, provenance
+from advisor.core.probe.runner import Call, CallResult, Progress, Runner, prefetch_litellm
 from advisor.core.probe.scorers import judge_messages, parse_judge
 from advisor.core.probe.suites import Case, build_cases, paraphrase_inputs
 from advisor.errors import UserError
@@ -38,6 +41,31 @@ def run_id(cfg: ProbeConfig, suites: list[str]) -> str:
     """sha256 naming a run (config + suites), for resume bookkeeping."""
     blob = json.dumps({"cfg": cfg.model_dump(mode="json", by_alias=True), "suites": sorted(suites)}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def arm_model(arm: str) -> str:
+    """Which model an arm asks: ``base`` for base, prompted and base_ctx; ``candidate`` for the others."""
+    return "base" if arm in ("prompted", "base_ctx", "base") else "candidate"
+
+
+def needs_litellm(cfg: ProbeConfig) -> bool:
+    """Whether a run of ``cfg`` may call through litellm (else every model is called directly, no import)."""
+    return any(not direct.is_direct(ep, cfg.transport) for ep in cfg.endpoints())
+
+
+def check_keys(cfg: ProbeConfig) -> None:
+    """Every environment variable the config names for a key is set (else exit 2 before anything is sent)."""
+    for ep in cfg.endpoints():
+        if ep.api_key_env and not os.environ.get(ep.api_key_env):
+            raise UserError(f"names the environment variable {ep.api_key_env} for its API key, but it is not set "
+                            "(a local server that checks no key still needs some value, e.g. "
+                            f"{ep.api_key_env}=none)", file=cfg._file, key=f"{ep.where}.api_key_env")
+    if cfg.router is not None:
+        for d in cfg.router.model_list:
+            env = d["litellm_params"].get("api_key_env")
+            if env and not os.environ.get(env):
+                raise UserError(f"deployment {d['model_name']} names the environment variable {env} for its API "
+                                "key, but it is not set", file=cfg._file, key="router.model_list")
 
 
 def _outcome(res: Optional[CallResult], case: Case) -> Outcome:
@@ -85,6 +113,9 @@ async def run_probe(
     """
     t0 = time.perf_counter()
     suites = list(suites or cfg.suites)
+    check_keys(cfg)
+    if needs_litellm(cfg):
+        prefetch_litellm()  # overlaps the eval set, the cache and the lookups below
     # Build once before touching the cache: bad eval data fails fast (exit 2)
     # without creating a cache file or importing litellm.
     cases = build_cases(cfg, suites, general_path=general_path)
@@ -101,14 +132,15 @@ async def run_probe(
             cache, api_base=cfg.api_base, concurrency=cfg.concurrency, timeout_s=cfg.timeout_s,
             max_retries=cfg.max_retries, backoff_s=cfg.backoff_s,
             budget_usd=budget_usd if budget_usd is not None else cfg.budget_usd,
-            progress=progress, use_cache=use_cache,
+            progress=progress, use_cache=use_cache, router=cfg.router, transport=cfg.transport,
         )
         warnings: list[str] = []
 
         paraphrases: Optional[dict[str, str]] = None
         if "shift" in suites and cfg.shift.paraphrase_model:
             inputs = list(dict.fromkeys(paraphrase_inputs(cfg)))
-            pcalls = {i: runner.make_call(cfg.shift.paraphrase_model, paraphrase_messages(i), PARAPHRASE_SETTINGS)
+            pep = cfg.endpoint_for(cfg.shift.paraphrase_model, "shift.paraphrase_model")
+            pcalls = {i: runner.make_call(pep.model, paraphrase_messages(i), PARAPHRASE_SETTINGS, pep)
                       for i in inputs}
             cache.mark_run(rid, "running", len(pcalls))
             pres = await runner.run(list(pcalls.values()), "paraphrasing")
@@ -121,10 +153,11 @@ async def run_probe(
         if paraphrases is not None:
             cases = build_cases(cfg, suites, paraphrases=paraphrases, general_path=general_path)
         settings = cfg.settings()
+        arm_eps = {m: cfg.arm_endpoint(m) for m in ("base", "candidate")}
         calls: dict[tuple[int, str], Call] = {}
         for i, case in enumerate(cases):
             for arm, (model, msgs) in case.arms.items():
-                calls[(i, arm)] = runner.make_call(model, msgs, settings)
+                calls[(i, arm)] = runner.make_call(model, msgs, settings, arm_eps[arm_model(arm)])
         cache.mark_run(rid, "running", len(calls))
         results = await runner.run(list(calls.values()), "probing")
         outcomes: dict[tuple[int, str], Outcome] = {
@@ -138,7 +171,8 @@ async def run_probe(
                 case = cases[k[0]]
                 answer = results[calls[k].key].content or ""
                 msgs = judge_messages(case.scoring.rubric or "", case.question, answer, case.scoring.expected)
-                jcalls[k] = runner.make_call(case.scoring.judge_model or "", msgs, JUDGE_SETTINGS)
+                jep = cfg.endpoint_for(case.scoring.judge_model or "", "scorer.model")
+                jcalls[k] = runner.make_call(jep.model, msgs, JUDGE_SETTINGS, jep)
             jres = await runner.run(list(jcalls.values()), "judging")
             for k, jc in jcalls.items():
                 r = jres[jc.key]
@@ -153,8 +187,30 @@ async def run_probe(
         cache.close()
 
     report = _report(cfg, suites, cases, outcomes, runner, warnings)
+    prov, prov_warnings = provenance(cfg, cases, calls, results, report["suites"])
+    report["provenance"] = prov
+    report["warnings"] += prov_warnings
+    impact = error_impact(report, (sum(1 for o in outcomes.values() if o.error is not None), len(outcomes)))
+    if impact:
+        report["warnings"].append(impact)
     report["run"]["elapsed_s"] = round(time.perf_counter() - t0, 3)
     return report
+
+
+def _endpoint_block(ep: Any, transport: str) -> dict[str, Any]:
+    """Where an arm's requests went, without keys or URL credentials."""
+    out: dict[str, Any] = {"model": ep.model, "api_base": clean_api_base(ep.api_base),
+                           "via": "router" if ep.router else ("direct" if direct.is_direct(ep, transport) else "litellm")}
+    if ep.api_key_env:
+        out["api_key_env"] = ep.api_key_env
+    if ep.revision:
+        out["revision"] = ep.revision
+    if ep.params:
+        out["params"] = sorted(ep.params)
+    if ep.router:
+        out["deployments"] = [{"model": d.get("model"), "api_base": clean_api_base(d.get("api_base"))}
+                              for d in ep.deployments]
+    return out
 
 
 def _arm_outcomes(cases: list[Case], idx: list[int], arm: str, outcomes: dict) -> list[Outcome]:
@@ -237,7 +293,7 @@ def _report(cfg: ProbeConfig, suites: list[str], cases: list[Case], outcomes: di
         settings["shift_perturbations"] = list(cfg.shift.perturbations)
         settings["shift_seed"] = cfg.shift.seed
     settings["bootstrap"] = {"resamples": cfg.stats.resamples, "seed": cfg.stats.seed}
-    models: dict[str, Any] = {"base": cfg.models.base, "candidate": cfg.models.candidate}
+    models: dict[str, Any] = {"base": str(cfg.models.base), "candidate": str(cfg.models.candidate)}
     spec = cfg.scorer_spec
     if spec.type == "judge":
         models["judge"] = spec.model
@@ -252,8 +308,11 @@ def _report(cfg: ProbeConfig, suites: list[str], cases: list[Case], outcomes: di
         "cost_note": cost_note,
         "tokens": {"prompt": t.prompt_tokens, "completion": t.completion_tokens},
         "run": {"requests_sent": t.requests_sent, "attempts": t.attempts, "retries": t.retries,
-                "cache_hits": t.cache_hits, "errors": t.errors, "budget_reached": t.budget_reached},
+                "cache_hits": t.cache_hits, "errors": t.errors, "budget_reached": t.budget_reached,
+                "not_sent": t.not_sent, "unreachable": sorted(clean_api_base(u) or u for u in t.unreachable),
+                "sending_s": t.sending_s},
         "api_base": clean_api_base(cfg.api_base),
+        "endpoints": {m: _endpoint_block(cfg.arm_endpoint(m), cfg.transport) for m in ("base", "candidate")},
         "warnings": warnings,
         "advisor_version": __version__,
     }

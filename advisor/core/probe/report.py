@@ -232,9 +232,30 @@ def _mean(block: Any) -> str:
 
 
 def _errs(s: dict[str, Any]) -> str:
+    """Errored answers of the base / candidate model in a suite, every arm counted.
+
+    The knowledge suite asks each model twice (closed-book and with context):
+    both arms' errors count, or failures with context would not show.
+    """
     b = (s.get("base") or {}).get("errors", 0) or 0
     c = (s.get("candidate") or {}).get("errors", 0) or 0
+    ctx = s.get("with_context")
+    if isinstance(ctx, dict):
+        b += (ctx.get("base") or {}).get("errors", 0) or 0
+        c += (ctx.get("candidate") or {}).get("errors", 0) or 0
     return f"{b}/{c}"
+
+
+def _ctx_row(s: dict[str, Any]) -> Optional[tuple[str, ...]]:
+    """The knowledge suite's with-context comparison as a table row (None for other suites)."""
+    ctx = s.get("with_context")
+    if s.get("id") != "knowledge" or not isinstance(ctx, dict):
+        return None
+    d = ctx.get("delta") or {}
+    b, c = ctx.get("base") or {}, ctx.get("candidate") or {}
+    return ("knowledge (with context)", str(d.get("n", "-")), _mean(b), _mean(c), _f(d.get("delta"), True),
+            _ci(d.get("ci95")), str(d.get("verdict", "-")),
+            f"{(b.get('errors') or 0)}/{(c.get('errors') or 0)}")
 
 
 def _label(s: dict[str, Any]) -> str:
@@ -284,8 +305,9 @@ def _details(probe: dict[str, Any]) -> list[str]:
         gb, gc = g.get("base") or {}, g.get("candidate") or {}
         out.append(
             f"- Context gain (with context minus closed-book): base {_f(gb.get('delta'), True)} "
-            f"{_ci(gb.get('ci95'))} **{gb.get('verdict')}**; candidate {_f(gc.get('delta'), True)} "
-            f"{_ci(gc.get('ci95'))} **{gc.get('verdict')}**."
+            f"{_ci(gb.get('ci95'))} **{gb.get('verdict')}** (n={gb.get('n', '-')}); "
+            f"candidate {_f(gc.get('delta'), True)} "
+            f"{_ci(gc.get('ci95'))} **{gc.get('verdict')}** (n={gc.get('n', '-')})."
         )
     return out
 
@@ -307,11 +329,8 @@ def record_section(probe_json: dict[str, Any]) -> str:
                  f"decoding locked at {_settings_line(probe_json) or 'unrecorded settings'}.")
     lines.append("A verdict is given only when the 95% bootstrap interval of the paired difference excludes zero.")
     lines += ["", "| suite | n | base | candidate | delta | 95% CI | verdict |", "|---|---|---|---|---|---|---|"]
-    for s in _sorted_suites(probe_json):
-        lines.append(
-            f"| {_label(s)} | {s.get('n', '-')} | {_mean(s.get('base'))} | {_mean(s.get('candidate'))} "
-            f"| {_f(s.get('delta'), True)} | {_ci(s.get('ci95'))} | {s.get('verdict', '-')} |"
-        )
+    for row in suite_rows(probe_json):
+        lines.append("| " + " | ".join(row[:7]) + " |")
     details = _details(probe_json)
     if details:
         lines += [""] + details
@@ -366,6 +385,9 @@ def notes_markdown(probe_json: dict[str, Any]) -> str:
     Used by the TUI under its per-suite table; reads the JSON only.
     """
     lines = [d for d in _details(probe_json)]
+    prov = provenance_lines(probe_json)
+    if prov:
+        lines += ["", "**Answers**", ""] + [f"- {p}" for p in prov]
     warns = _all_warnings(probe_json)
     if warns:
         lines += ["", "**Warnings**", ""] + [f"- {w}" for w in warns]
@@ -382,12 +404,46 @@ def notes_markdown(probe_json: dict[str, Any]) -> str:
 
 
 def suite_rows(probe_json: dict[str, Any]) -> list[tuple[str, ...]]:
-    """One row of display strings per suite: suite, n, base, candidate, delta, 95% CI, verdict, errors b/c."""
-    return [
-        (_label(s), str(s.get("n", "-")), _mean(s.get("base")), _mean(s.get("candidate")),
-         _f(s.get("delta"), True), _ci(s.get("ci95")), str(s.get("verdict", "-")), _errs(s))
-        for s in _sorted_suites(probe_json)
-    ]
+    """One row of display strings per suite: suite, n, base, candidate, delta, 95% CI, verdict, errors b/c.
+
+    The knowledge suite gets a second row, its with-context comparison (its own n and errors).
+    """
+    rows: list[tuple[str, ...]] = []
+    for s in _sorted_suites(probe_json):
+        rows.append((_label(s), str(s.get("n", "-")), _mean(s.get("base")), _mean(s.get("candidate")),
+                     _f(s.get("delta"), True), _ci(s.get("ci95")), str(s.get("verdict", "-")), _errs(s)))
+        ctx = _ctx_row(s)
+        if ctx is not None:
+            rows.append(ctx)
+    return rows
+
+
+def provenance_lines(probe_json: dict[str, Any]) -> list[str]:
+    """Where the answers came from: sent now or cached (and when), the model each response named."""
+    prov = probe_json.get("provenance")
+    if not isinstance(prov, dict):
+        return []
+    out = []
+    for m in ("base", "candidate"):
+        p = prov.get(m)
+        if not isinstance(p, dict) or not p.get("answers"):
+            continue
+        line = f"{m} {p.get('requested')}: {p.get('answers')} answers"
+        cached = p.get("cached") or 0
+        if cached:
+            when = p.get("cached_from")
+            if p.get("cached_to") and p.get("cached_to") != when:
+                when = f"{when} to {p.get('cached_to')}"
+            line += f", {cached} from the cache (made {when}; per_case rows mark them)"
+        else:
+            line += ", none from the cache"
+        served = p.get("served_by") or {}
+        if served:
+            line += "; served by " + ", ".join(f"{k} ({v})" for k, v in served.items())
+        if p.get("fallbacks"):
+            line += f"; {p['fallbacks']} from a fallback"
+        out.append(line)
+    return out
 
 
 def render_markdown(probe_json: dict[str, Any]) -> str:
@@ -399,6 +455,9 @@ def render_markdown(probe_json: dict[str, Any]) -> str:
         lines += ["", f"Requests sent {run.get('requests_sent', 0)}, cache hits {run.get('cache_hits', 0)}, "
                       f"retries {run.get('retries', 0)}, errors {run.get('errors', 0)}; tokens "
                       f"{tokens.get('prompt', 0)} in / {tokens.get('completion', 0)} out."]
+    prov = provenance_lines(probe_json)
+    if prov:
+        lines += ["", "Answers:", ""] + [f"- {p}" for p in prov]
     for s in _sorted_suites(probe_json):
         rows = [r for r in s.get("per_case") or [] if r.get("outcome") != "tie"]
         lines += ["", f"## {_label(s)}: wins {s.get('wins', 0)}, losses {s.get('losses', 0)}, "
@@ -426,11 +485,18 @@ def render_text(probe_json: dict[str, Any]) -> str:
             f"{label:<10} {s.get('n', 0):>5} {_mean(s.get('base')):>7} {_mean(s.get('candidate')):>7} "
             f"{_f(s.get('delta'), True):>7}  {_ci(s.get('ci95')):<18} {str(s.get('verdict')):<14} {_errs(s)}"
         )
+        ctx = _ctx_row(s)
+        if ctx is not None:
+            lines.append(f"{'  +context':<10} {ctx[1]:>5} {ctx[2]:>7} {ctx[3]:>7} {ctx[4]:>7}  {ctx[5]:<18} "
+                         f"{ctx[6]:<14} {ctx[7]}")
     if any(s.get("scored_by") == "judge" for s in _sorted_suites(probe_json)):
         lines.append("* judge-scored")
     details = _details(probe_json)
     if details:
         lines += [""] + [d.replace("**", "") for d in details]
+    prov = provenance_lines(probe_json)
+    if prov:
+        lines += ["", "answers:"] + [f"  {p}" for p in prov]
     warns = _all_warnings(probe_json)
     if warns:
         lines += ["", "warnings:"] + [f"  {w}" for w in warns]
