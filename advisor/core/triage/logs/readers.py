@@ -64,11 +64,78 @@ def _whole(path: Path, file: str) -> Optional[Iterator[tuple[int, Any]]]:
     return zip(lines, hist)
 
 
+def _columns(entries, file: str) -> tuple[list[tuple[int, dict[str, Any]]], dict[str, None]]:
+    """A big state file's entries kept as columns: per key, the entry numbers and float values.
+
+    Row dicts cost hundreds of bytes each; a column costs 16 bytes a value. The
+    rows handed on are light views (:class:`_ColumnRow`) that read the columns.
+    """
+    from array import array
+
+    lines = array("q")
+    col_idx: dict[str, array] = {}
+    col_val: dict[str, array] = {}
+    for i, (line, row) in enumerate(entries):
+        if not isinstance(row, dict):
+            raise UserError(f"expected a JSON object (got {type(row).__name__})", file=file, line=line,
+                            key=f"log_history[{i}]")
+        if "train_runtime" in row:
+            continue
+        n = len(lines)
+        lines.append(line)
+        for k, v in slim(row).items():
+            if type(v) is not float:
+                if isinstance(v, (dict, list)):
+                    continue
+                v = base._to_float(v, file=file, line=line, key=k)
+                if v is None:
+                    continue
+            if k not in col_idx:
+                col_idx[k], col_val[k] = array("q"), array("d")
+            col_idx[k].append(n)
+            col_val[k].append(v)
+    n = len(lines)
+    dense: dict[str, tuple[array, bytearray]] = {}
+    for k in col_idx:
+        vals, present = array("d", bytes(8 * n)), bytearray(n)
+        for j, v in zip(col_idx[k], col_val[k]):
+            vals[j] = v
+            present[j] = 1
+        dense[k] = (vals, present)
+    del col_idx, col_val
+    rows = [(ln, _ColumnRow(j, dense)) for j, ln in enumerate(lines)]
+    return rows, dict.fromkeys(dense)
+
+
+class _ColumnRow:
+    """One entry of a columnar state file, read like a dict by :func:`base._build` (``get``, ``in``, iteration)."""
+
+    __slots__ = ("j", "dense")
+
+    def __init__(self, j: int, dense: dict) -> None:
+        self.j, self.dense = j, dense
+
+    def get(self, k: str, default: Any = None) -> Any:
+        col = self.dense.get(k)
+        return col[0][self.j] if col is not None and col[1][self.j] else default
+
+    def __contains__(self, k: str) -> bool:
+        col = self.dense.get(k)
+        return bool(col is not None and col[1][self.j])
+
+    def __iter__(self):
+        return (k for k, col in self.dense.items() if col[1][self.j])
+
+
 def trainer_state(path: Path, file: str, cols: Cols, progress: Optional[Progress] = None) -> TrainingLog:
     """``log_history`` entry by entry (bounded memory); the end-of-training summary row is skipped."""
     rows: list[tuple[int, dict[str, Any]]] = []
     keys: dict[str, None] = {}
-    entries = _whole(path, file) or iter_log_history(str(path), file, progress)
+    entries = _whole(path, file)
+    if entries is None:  # a big file: streamed, and kept as columns
+        rows, keys = _columns(iter_log_history(str(path), file, progress), file)
+        c = _classify(keys, file=file, where_keys="log_history keys", **cols)
+        return _build(rows, c, file=file, fmt="hf_trainer_state")
     for i, (line, row) in enumerate(entries):
         if not isinstance(row, dict):
             raise UserError(f"expected a JSON object (got {type(row).__name__})", file=file, line=line,
