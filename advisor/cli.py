@@ -50,9 +50,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _harden_stdio() -> None:
+    """Never fail on a character the terminal cannot show (``PYTHONIOENCODING=ascii``, a C locale).
+
+    Output that cannot be encoded is replaced (``?``) instead of raising
+    ``UnicodeEncodeError``; standard input that is not valid in its encoding
+    reads as U+FFFD for the prompts (``decide --answers -`` reads bytes and
+    names the bad byte instead).
+    """
+    for stream in (sys.stdout, sys.stderr, sys.stdin):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None:
+            continue
+        try:
+            reconfigure(errors="replace")
+        except (ValueError, OSError):  # pragma: no cover - a closed or detached stream
+            pass
+
+
+def _error(text: str) -> None:
+    from advisor.core.io import clean_terminal
+
+    print(f"advisor: error: {clean_terminal(text)}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``advisor`` console script; returns the exit status."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    _harden_stdio()
     try:
         parser = build_parser()
         args = parser.parse_args(args_list)
@@ -63,10 +88,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         module = importlib.import_module(f"advisor.commands.{args.command}")
         return int(module.run(args) or 0)
     except UserError as e:
-        print(f"advisor: error: {e}", file=sys.stderr)
+        _error(str(e))
+        return EXIT_USAGE
+    except (RecursionError, OverflowError, MemoryError) as e:
+        # A reader that let an extreme input through (core.io handles the known
+        # ones, naming the line): still no traceback, and the file it was reading.
+        from advisor.core import io
+
+        where = f"{io.last_input}: " if io.last_input else ""
+        kind = {"RecursionError": "nested too deeply", "OverflowError": "a number too large",
+                "MemoryError": "too large to hold in memory"}[type(e).__name__]
+        _error(f"{where}cannot process this input ({kind}); expected data of sensible size and depth")
         return EXIT_USAGE
     except GateFailed as e:
-        print(f"advisor: gate failed: {e}", file=sys.stderr)
+        from advisor.core.io import clean_terminal
+
+        print(f"advisor: gate failed: {clean_terminal(str(e))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("advisor: interrupted; progress so far is kept", file=sys.stderr)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -30,42 +28,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
 
 
-#: What ``--triage`` and ``--evidence`` files must hold (docs/formats.md sections 3 and 4):
-#: report kind -> (the command that writes it, top-level lists whose items are objects with an ``id``).
-_REPORT_SHAPES = {
-    "triage": ("advisor triage --format json", ("causes", "findings")),
-    "probe": ("advisor probe --format json", ("suites",)),
-}
-
-
 def load_json_file(path: str, kind: str) -> dict:
     """Read a JSON report produced by another advisor command and check its shape.
 
     ``kind`` is ``triage`` or ``probe``; a file of the wrong kind (an answers file,
-    the other report) is refused with the key that is missing, not rendered as an
-    empty section.
+    the other report) or a hand edit with a wrong value is refused naming the
+    key (:func:`advisor.core.reports.load_report`), not rendered half-empty.
     """
-    from advisor.core.io import read_text
-    from advisor.errors import UserError
+    from advisor.core.reports import load_report
 
-    text = read_text(path)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise UserError(f"malformed JSON: {e.msg}", file=path, line=e.lineno, column=e.colno) from None
-    if not isinstance(data, dict):
-        raise UserError("expected a JSON object", file=path, line=1)
-    producer, lists = _REPORT_SHAPES[kind]
-    for key in lists:
-        items = data.get(key)
-        if not isinstance(items, list):
-            raise UserError(f"not a {kind} report: expected a list under {key!r} (the output of `{producer}`)",
-                            file=path, key=key)
-        for i, item in enumerate(items):
-            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-                raise UserError(f"not a {kind} report: {key}[{i}] should be an object with a string 'id'",
-                                file=path, key=f"{key}[{i}]")
-    return data
+    return load_report(path, kind)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -82,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
     if args.answers == "-":
         from advisor.core.answers import parse_answers
 
-        answers = parse_answers(sys.stdin.read(), file="<stdin>")
+        from advisor.core.io import LIMITS, read_stdin
+
+        answers = parse_answers(read_stdin(limit=LIMITS["answers"], what="an answers file"), file="<stdin>")
     else:
         answers = load_answers(args.answers)
     triage = load_json_file(args.triage, "triage") if args.triage else None
@@ -133,6 +107,14 @@ def summary_text(a) -> str:  # noqa: ANN001 - Assessment, imported lazily
     ]
     if a.fine_tune_method:
         lines.append(f"fine-tune method: {a.fine_tune_method}")
+    lines.append(f"plan: {a.plan.summary}")
+    for s in a.plan.steps:
+        lines.append(f"  {s.order}. {s.title} [{s.lever}, {s.role}]")
+        lines.append(f"     go/no-go: {s.go_no_go.threshold}")
+    for g in a.gates:
+        lines.append(f"gate: {g.id} holds {g.lever}: {g.title}")
+    if a.plan.kill_criterion:
+        lines.append(f"kill criterion: {a.plan.kill_criterion}")
     lines.append("ranking:")
     for o in a.options:
         lines.append(f"  {o.score:>6g}  {o.id}")

@@ -8,6 +8,8 @@ Everything heavy (pydantic models, litellm, rich) is imported inside ``run``.
 from __future__ import annotations
 
 import argparse
+
+from advisor.commands import non_negative_number
 import os
 import sys
 
@@ -84,7 +86,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="exit 1 on any suite regression, or on any errored case; repeatable")
     p.add_argument("--cache", metavar="PATH", help="sqlite response cache (default: beside the config)")
     p.add_argument("--no-cache", action="store_true", help="send every request again (answers still get stored)")
-    p.add_argument("--budget-usd", type=float, metavar="X", help="stop sending requests once X USD is spent")
+    p.add_argument("--budget-usd", type=non_negative_number, metavar="X", help="stop sending requests once X USD is spent")
     p.add_argument("--force", action="store_true", help="for init: overwrite an existing file")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress display")
 
@@ -152,10 +154,10 @@ class RichProgress:
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
-    import json
     from pathlib import Path
 
     from advisor.commands import emit
+    from advisor.core.io import clean_terminal, to_json
     from advisor.core.probe import render_markdown, render_text
     from advisor.core.probe.report import models_that_never_answered
     from advisor.core.probe.config import SUITES, load_config
@@ -186,6 +188,7 @@ def run(args: argparse.Namespace) -> int:
             cfg, suites, progress=progress,
             cache_path=Path(args.cache) if args.cache else None,
             use_cache=not args.no_cache, resume=args.resume, budget_usd=args.budget_usd,
+            on_wait=lambda msg: print(f"advisor: {clean_terminal(msg)}", file=sys.stderr, flush=True),
         ))
     finally:
         stop = getattr(progress, "stop", None)
@@ -193,16 +196,16 @@ def run(args: argparse.Namespace) -> int:
             stop()
 
     if args.format == "json":
-        text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+        text = to_json(report)
     elif args.format == "md":
         text = render_markdown(report)
     else:
         text = render_text(report)
     emit(text, args.output)
     for w in report.get("warnings") or []:
-        print(f"advisor: warning: {w}", file=sys.stderr)
+        print(f"advisor: warning: {clean_terminal(str(w))}", file=sys.stderr)
     if report.get("cost_note"):
-        print(f"advisor: note: {report['cost_note']}", file=sys.stderr)
+        print(f"advisor: note: {clean_terminal(str(report['cost_note']))}", file=sys.stderr)
 
     dead = models_that_never_answered(report)
     if dead:

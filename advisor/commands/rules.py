@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{len(problems)} problem(s) in the knowledge base", file=sys.stderr)
             return 1
         print(
-            f"ok: {len(kb.rules)} rules, {len(kb.blockers)} blockers, {len(kb.options)} options, "
+            f"ok: {len(kb.rules)} rules, {len(kb.gates)} gates, {len(kb.blockers)} blockers, {len(kb.options)} options, "
             f"{len(kb.questions)} questions, {len(kb.sources)} sources (knowledge {kb.version})"
         )
         return 0
@@ -40,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     for r in rules:
         effects = ", ".join(f"{k} {v:+g}" for k, v in r.effects.items())
         method = ", ".join(f"{k} {v:+g}" for k, v in r.method.items())
-        print(f"{r.id:<{width}}  [{r.family}]  {effects or 'method: ' + method}")
-        print(f"{'':<{width}}  when {r.when.describe()}  ({r.source.seed})")
+        role = r.role + (f": {r.concern}" if r.concern else "")
+        print(f"{r.id:<{width}}  [{r.family}, {role}]  {effects or 'method: ' + method}")
+        print(f"{'':<{width}}  when {r.when.describe()}  ({kb.cite(r.source)})")
     return 0

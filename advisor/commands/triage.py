@@ -53,10 +53,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
     import sys
 
     from advisor.commands import emit
+    from advisor.core.io import clean_data, to_json
     from advisor.core.triage import render_markdown, run_triage
     from advisor.errors import UserError
 
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
             progress.stop()
     data = report.to_contract()
     if args.format == "json":
-        text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        text = to_json(data)
     elif args.format == "md":
         text = render_markdown(data)
     else:
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     console = Console()
     if not console.is_terminal:
         console = Console(width=120)  # piped: rich's default 80 columns squeezes the tables
-    print_report(data, console)
+    print_report(clean_data(data), console)
     return 0
 
 

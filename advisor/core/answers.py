@@ -24,12 +24,36 @@ MainCause = Literal[
 ]
 
 
+#: Longest task description kept (characters): one sentence, generously; docs/limits.md.
+MAX_DESCRIPTION = 2000
+
+
+def _not_bool(v: Any) -> Any:
+    # YAML `true` is not a count or a share (pydantic would read it as 1).
+    if isinstance(v, bool):
+        raise ValueError("expected a number, not true/false")
+    return v
+
+
+def _plain_text(v: Any) -> Any:
+    # Control characters (terminal escape sequences) are no part of a description.
+    if isinstance(v, str):
+        from advisor.core.io import clean_terminal
+
+        return clean_terminal(v.replace("\t", " ")).strip()
+    return v
+
+
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # allow_inf_nan=False: `.inf`/`.nan` in YAML are no answer to any question.
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 class Task(_Section):
-    description: Optional[str] = Field(None, description="The job in one sentence: input, output, for whom.")
+    description: Optional[str] = Field(None, max_length=MAX_DESCRIPTION,
+                                        description="The job in one sentence: input, output, for whom.")
+
+    _clean_description = field_validator("description", mode="before")(classmethod(lambda cls, v: _plain_text(v)))
     type: Optional[TaskType] = Field(None, description="The kind of task.")
     metric_defined: Optional[bool] = Field(None, description="Is there a measurable success metric tied to the business?")
     narrow_and_repeatable: Optional[bool] = Field(None, description="Is the task narrow and repeatable?")
@@ -40,6 +64,9 @@ class Failure(_Section):
     same_input_same_wrong_output: Optional[bool] = Field(
         None, description="Consistent mapping failure: the same input patterns give the same wrong outputs."
     )
+    tone_goal: Optional[Literal["brand_voice", "clarity", "more_cautious", "more_persuasive", "unknown"]] = Field(
+        None, description="For a tone problem: what the change of tone is for (more_persuasive is gated in high-stakes products)."
+    )
 
 
 class Baseline(_Section):
@@ -49,6 +76,9 @@ class Baseline(_Section):
     retrieval: Optional[Literal["none", "tried", "in_production", "not_applicable"]] = Field(None, description="Retrieval (RAG) status.")
     validators: Optional[Literal["none", "tried", "in_production"]] = Field(None, description="Output validators / structured decoding status.")
     tools: Optional[Literal["none", "tried", "in_production", "not_applicable"]] = Field(None, description="Tool calling status.")
+    tool_calls_validated: Optional[bool] = Field(
+        None, description="Are tool calls checked by code (schema, allow-list, limits) before they run?"
+    )
 
 
 class Knowledge(_Section):
@@ -59,7 +89,7 @@ class Knowledge(_Section):
 
 
 class Data(_Section):
-    examples: Optional[int] = Field(None, ge=0, description="Clean labelled examples available for training.")
+    examples: Optional[int] = Field(None, ge=0, le=100_000_000, description="Clean labelled examples available for training.")
     quality: Optional[Literal["clean", "some_noise", "noisy", "unknown"]] = Field(None, description="Label quality.")
     representative: Optional[Literal["yes", "partly", "no", "unknown"]] = Field(
         None, description="Do the examples match real inputs (short, messy, typos, languages)?"
@@ -68,8 +98,15 @@ class Data(_Section):
     source_diversity: Optional[Literal["single", "few", "many"]] = Field(
         None, description="How many distinct sources or annotators the examples come from."
     )
-    eval_cases: Optional[int] = Field(None, ge=0, description="Size of a held-out evaluation set.")
+    eval_cases: Optional[int] = Field(None, ge=0, le=10_000_000, description="Size of a held-out evaluation set.")
     eval_overlap_checked: Optional[bool] = Field(None, description="Was the eval set deduplicated against the training set?")
+    current: Optional[bool] = Field(None, description="Do the examples reflect the current policy and product (no outdated answers)?")
+    eval_source: Optional[Literal["real", "mixed", "synthetic", "unknown"]] = Field(
+        None, description="Where the eval cases come from: real production inputs, a mix, or generated."
+    )
+
+    _numbers_not_bools = field_validator("examples", "synthetic_share", "eval_cases", mode="before")(
+        classmethod(lambda cls, v: _not_bool(v)))
 
     @field_validator("representative", mode="before")
     @classmethod
@@ -83,8 +120,10 @@ class Data(_Section):
 
 
 class Volume(_Section):
-    requests_per_day: Optional[int] = Field(None, ge=0, description="Expected requests per day.")
+    requests_per_day: Optional[int] = Field(None, ge=0, le=10_000_000_000, description="Expected requests per day.")
     latency_sensitive: Optional[bool] = Field(None, description="Is response latency a user-experience requirement?")
+
+    _numbers_not_bools = field_validator("requests_per_day", mode="before")(classmethod(lambda cls, v: _not_bool(v)))
 
 
 class Team(_Section):
@@ -92,6 +131,15 @@ class Team(_Section):
     can_maintain_retraining: Optional[bool] = Field(None, description="Can the team own retraining and re-evaluation?")
     eval_maturity: Optional[Literal["none", "offline", "human_review", "shadow_or_ab"]] = Field(
         None, description="The most mature evaluation the team runs today."
+    )
+    run_budget: Optional[Literal["one_or_two", "several", "many", "unknown"]] = Field(
+        None, description="How many full training runs (data, compute, evaluation) the budget affords."
+    )
+    stacked_adapters: Optional[Literal["single", "tested_together", "untested", "unknown"]] = Field(
+        None, description="Would the tuned model stack several adapters, and are the combinations tested together?"
+    )
+    base_model_pinned: Optional[bool] = Field(
+        None, description="Is the base model pinned to a dated version the provider cannot change underneath?"
     )
 
 
@@ -106,6 +154,9 @@ class Risk(_Section):
         None, description="Regulated or high-stakes domain, if any."
     )
     customer_facing: Optional[bool] = Field(None, description="Do customers see the outputs directly?")
+    level: Optional[Literal["low", "medium", "high", "unknown"]] = Field(
+        None, description="How costly a confident wrong answer is: low, medium (guardrails and review) or high (routing, verification, red-teaming)."
+    )
 
 
 class Answers(_Section):
@@ -202,9 +253,9 @@ def parse_answers(text: str, *, file: str = "<answers>") -> Answers:
 
 def load_answers(path: str) -> Answers:
     """Read an answers file (docs/formats.md section 1)."""
-    from advisor.core.io import read_text
+    from advisor.core.io import LIMITS, read_text
 
-    return parse_answers(read_text(path), file=str(path))
+    return parse_answers(read_text(path, limit=LIMITS["answers"], what="an answers file"), file=str(path))
 
 
 __all__ = ["Answers", "answer_keys", "is_unknown", "load_answers", "parse_answers", "load_yaml"]

@@ -1,4 +1,4 @@
-"""The knowledge base: questions, options, rules, blockers and sources, as YAML.
+"""The knowledge base: questions, options, rules, gates, blockers and sources, as YAML.
 
 Advice lives in ``knowledge/*.yaml``, not in Python. Each file is validated by
 the pydantic models here (``extra="forbid"``), so a typo in a rule is an error
@@ -18,13 +18,21 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from advisor.core.answers import Answers
 from advisor.core.conditions import Cond
-from advisor.core.io import parse_yaml, read_text, validation_error
+from advisor.core.io import LIMITS, parse_yaml, read_text, validation_error
 from advisor.errors import UserError
 
 OptionId = Literal["prompt_engineering", "rag", "tool_use", "validators", "fine_tune", "routing_guardrails"]
 OPTION_IDS: tuple[str, ...] = get_args(OptionId)
-Method = Literal["sft", "lora", "preference"]
-FILES = ("sources", "questions", "options", "rules", "blockers")
+Method = Literal["sft", "lora", "qlora", "preference"]
+METHODS: tuple[str, ...] = get_args(Method)
+#: What a rule does: ``fit`` rules score how well a lever fixes the failure (and
+#: rank the levers); ``complement`` rules add a lever to the plan beside the
+#: primary one for a cross-cutting concern; ``readiness`` rules are notes on
+#: whether fine-tuning is ready (they never move a lever's rank); ``method``
+#: rules vote among fine-tuning methods.
+Role = Literal["fit", "complement", "readiness", "method"]
+Concern = Literal["risk", "fresh_facts", "strict_format", "tool_job", "routing"]
+FILES = ("sources", "questions", "options", "methods", "rules", "gates", "blockers")
 
 
 class _Strict(BaseModel):
@@ -34,20 +42,27 @@ class _Strict(BaseModel):
 class SourceRef(_Strict):
     """Where a rule's advice comes from."""
 
-    seed: str = Field(description="Id of a document listed in sources.yaml (the seed's file name).")
+    seed: str = Field(description="Id of a document listed in sources.yaml (a short slug, never shown to users).")
     section: str = Field(description="The section or passage of that document.")
-
-    def cite(self) -> str:
-        return f"{self.seed} § {self.section}"
 
 
 class Source(_Strict):
     """A document the knowledge was drawn from."""
 
-    id: str = Field(description="The seed's file name, e.g. 000_f969ccc47d06a02b.txt.")
-    title: str = Field(description="A short title for the record's Sources list.")
+    id: str = Field(description="Internal slug the knowledge files cite, e.g. fine-tuning-mistakes; never shown to users.")
+    title: str = Field(description="The document's title, as a reader would search for it.")
+    author: Optional[str] = Field(None, description="Author or publisher, where the document names one.")
     kind: str = Field(description="What sort of document it is (article, runbook, vendor data, ...).")
+    year: Optional[int] = Field(None, description="Year of publication, where known.")
     summary: str = Field(description="One line, in our words, on what we took from it.")
+
+    def reference(self) -> str:
+        """Title, author or publisher, kind and year, for a Sources list."""
+        bits = [f"“{self.title}”"]
+        if self.author and not self.author.lower().startswith("not stated"):
+            bits.append(self.author)
+        bits.append(self.kind + (f", {self.year}" if self.year else ""))
+        return ", ".join(bits)
 
 
 class Sources(_Strict):
@@ -85,6 +100,7 @@ class Question(_Strict):
     unit: Optional[str] = Field(None, description="Unit shown after a number.")
     example: Optional[str] = Field(None, description="An example answer (placeholder text).")
     ask_if: Optional[Cond] = Field(None, description="Ask only when this holds (unknown counts as 'ask').")
+    actionable: bool = Field(False, description="The team can change this answer by acting (not a fact of the situation).")
 
     def should_ask(self, facts: dict[str, Any]) -> bool:
         """Branching: skip only when ``ask_if`` is definitely false."""
@@ -120,11 +136,36 @@ class Option(_Strict):
     works_when: list[str] = Field(description="Situations where it works.")
     fails_when: list[str] = Field(description="Situations where it fails.")
     priority: int = Field(description="Tie-break order: lower = cheaper, try first.")
+    go_no_go: "GoNoGo" = Field(description="When a plan step with this lever is done: the metric and the threshold.")
     sources: list[SourceRef] = Field(description="Where this description comes from.")
+
+
+class GoNoGo(_Strict):
+    """A plan step's exit test. ``{min_delta}`` in the threshold is filled with the plan's margin in points."""
+
+    metric: str = Field(description="What is measured.")
+    threshold: str = Field(description="When to move to the next step (or stop).")
+
+
+Option.model_rebuild()
 
 
 class Options(_Strict):
     options: list[Option]
+
+
+class MethodInfo(_Strict):
+    """A fine-tuning method and the settings the record gives for it."""
+
+    id: Method = Field(description="Method id.")
+    name: str = Field(description="Display name.")
+    summary: str = Field(description="What it is, in one sentence.")
+    settings: list[str] = Field(description="Training settings, in our words.")
+    sources: list[SourceRef] = Field(description="Where the settings come from.")
+
+
+class Methods(_Strict):
+    methods: list[MethodInfo]
 
 
 class Rule(_Strict):
@@ -132,6 +173,8 @@ class Rule(_Strict):
 
     id: str = Field(description="Stable rule id (snake_case).")
     family: str = Field(description="Which body of advice it belongs to (failure_cause, task_type, ...).")
+    role: Role = Field("fit", description="fit (ranks levers), complement (adds a lever to the plan), readiness (fine-tuning notes) or method.")
+    concern: Optional[Concern] = Field(None, description="For complement rules: the cross-cutting concern the lever answers.")
     title: str = Field(description="Short name.")
     when: Cond = Field(description="Condition on the answers.")
     effects: dict[OptionId, float] = Field(default_factory=dict, description="Signed weight per option.")
@@ -142,6 +185,22 @@ class Rule(_Strict):
 
 class Rules(_Strict):
     rules: list[Rule]
+
+
+class Gate(_Strict):
+    """A hard condition: while ``when`` holds, ``lever`` cannot be the plan's primary lever."""
+
+    id: str = Field(description="Stable gate id.")
+    lever: OptionId = Field(description="The lever it holds.")
+    title: str = Field(description="Short name.")
+    when: Cond = Field(description="Condition under which the gate holds.")
+    text: str = Field(description="Why the lever is held, in our words.")
+    lift: str = Field(description="What would lift the gate.")
+    source: SourceRef = Field(description="Where the gate comes from.")
+
+
+class Gates(_Strict):
+    gates: list[Gate]
 
 
 class Blocker(_Strict):
@@ -166,7 +225,9 @@ class KnowledgeBase(_Strict):
     topics: list[Topic]
     questions: list[Question]
     options: list[Option]
+    methods: list[MethodInfo]
     rules: list[Rule]
+    gates: list[Gate]
     blockers: list[Blocker]
     version: str = Field(description="Package version plus a hash of the YAML, so a record says which advice it used.")
 
@@ -182,9 +243,25 @@ class KnowledgeBase(_Strict):
     def source(self, seed: str) -> Optional[Source]:
         return next((s for s in self.sources if s.id == seed), None)
 
+    def method(self, method_id: str) -> Optional[MethodInfo]:
+        return next((m for m in self.methods if m.id == method_id), None)
+
+    def blocker(self, blocker_id: str) -> Optional[Blocker]:
+        return next((b for b in self.blockers if b.id == blocker_id), None)
+
+    def gate(self, gate_id: str) -> Optional[Gate]:
+        return next((g for g in self.gates if g.id == gate_id), None)
+
+    def cite(self, ref: SourceRef) -> str:
+        """A citation a reader can follow: the document's title and the section."""
+        src = self.source(ref.seed)
+        title = src.title if src else ref.seed
+        return f"“{title}”, {ref.section}"
+
 
 _MODELS: dict[str, type[BaseModel]] = {
-    "sources": Sources, "questions": Questions, "options": Options, "rules": Rules, "blockers": Blockers,
+    "sources": Sources, "questions": Questions, "options": Options, "methods": Methods, "rules": Rules, "gates": Gates,
+    "blockers": Blockers,
 }
 
 
@@ -199,7 +276,7 @@ def default_dir() -> Path:
 
 def _load_file(folder: Path, name: str) -> tuple[BaseModel, str]:
     path = folder / f"{name}.yaml"
-    text = read_text(path)
+    text = read_text(path, limit=LIMITS["knowledge"], what="a knowledge file")
     data, lines = parse_yaml(text, file=str(path))
     model = _MODELS[name]
     if not isinstance(data, dict):
@@ -230,7 +307,9 @@ def load_knowledge(folder: str | Path | None = None) -> KnowledgeBase:
         topics=parts["questions"].topics,
         questions=parts["questions"].questions,
         options=parts["options"].options,
+        methods=parts["methods"].methods,
         rules=parts["rules"].rules,
+        gates=parts["gates"].gates,
         blockers=parts["blockers"].blockers,
         version=f"{__version__}+{digest.hexdigest()[:10]}",
     )
@@ -290,6 +369,7 @@ def lint(kb: KnowledgeBase, *, extra_keys: tuple[str, ...] = ()) -> list[str]:
 
     dupes("rules", [r.id for r in kb.rules])
     dupes("blockers", [b.id for b in kb.blockers])
+    dupes("gates", [g.id for g in kb.gates])
     dupes("options", [o.id for o in kb.options])
     dupes("questions", [q.key for q in kb.questions])
     dupes("sources", [s.id for s in kb.sources])
@@ -324,14 +404,31 @@ def lint(kb: KnowledgeBase, *, extra_keys: tuple[str, ...] = ()) -> list[str]:
         check_source(f"rule {r.id}", r.source)
         if not r.effects and not r.method:
             problems.append(f"rule {r.id}: has no effect on any option or method")
+        if r.role == "complement":
+            if r.concern is None:
+                problems.append(f"rule {r.id}: a complement rule needs a concern")
+            if any(w <= 0 for w in r.effects.values()):
+                problems.append(f"rule {r.id}: a complement rule only adds levers (positive effects)")
+        elif r.concern is not None:
+            problems.append(f"rule {r.id}: only complement rules have a concern")
+        if r.role == "method" and r.effects:
+            problems.append(f"rule {r.id}: a method rule moves methods, not options")
+        if r.role == "readiness" and set(r.effects) - {"fine_tune"}:
+            problems.append(f"rule {r.id}: a readiness rule only speaks to fine-tuning")
         if not r.rationale.strip():
             problems.append(f"rule {r.id}: has no rationale")
     for b in kb.blockers:
         check_cond(f"blocker {b.id}", b.when)
         check_source(f"blocker {b.id}", b.source)
+    for g in kb.gates:
+        check_cond(f"gate {g.id}", g.when)
+        check_source(f"gate {g.id}", g.source)
     for o in kb.options:
         for ref in o.sources:
             check_source(f"option {o.id}", ref)
+    for m in kb.methods:
+        for ref in m.sources:
+            check_source(f"method {m.id}", ref)
     for q in kb.questions:
         where = f"question {q.key}"
         if q.key not in keys:
@@ -360,6 +457,6 @@ def lint(kb: KnowledgeBase, *, extra_keys: tuple[str, ...] = ()) -> list[str]:
     for oid in OPTION_IDS:
         if oid not in present:
             problems.append(f"options: option '{oid}' is not described")
-        if not any(r.effects.get(oid, 0) > 0 for r in kb.rules):
+        if not any(r.effects.get(oid, 0) > 0 for r in kb.rules if r.role == "fit"):
             problems.append(f"options: no rule can favour '{oid}'")
     return problems

@@ -10,13 +10,13 @@ probe evidence plug in as extra sections, from their own JSON outputs.
 from __future__ import annotations
 
 import datetime as _dt
-import json
 from typing import Any, Optional
 
 import yaml
 
 from advisor.core.answers import Answers
-from advisor.core.decide import Assessment, verdict_reason
+from advisor.core.confirm import render_confirmation
+from advisor.core.decide import CONCERN_TITLES, Assessment, verdict_reason
 from advisor.core.io import atomic_write
 from advisor.core.knowledge import KnowledgeBase
 
@@ -108,20 +108,25 @@ def render_markdown(
     # -- Decision drivers --------------------------------------------------
     w("## Decision Drivers")
     w("")
-    drivers: dict[str, Any] = {}
-    for opt in a.options:
-        for r in opt.reasons:
-            prev = drivers.get(r.rule)
-            if prev is None or abs(r.weight) > abs(prev.weight):
-                drivers[r.rule] = r
-    top = sorted(drivers.values(), key=lambda r: (-abs(r.weight), r.rule))[:8]
-    if top:
-        for r in top:
-            w(f"* {r.title} (rule `{r.rule}`)")
-    else:
-        w("* Too little is known yet for any rule to apply.")
+    plan = a.plan
+    cause_q = kb.question("failure.main_cause")
+    if plan.cause and cause_q is not None:
+        w(f"* The failure to fix: {cause_q.label_for(plan.cause).lower()}; the lever for it is {primary.name}.")
+    best = a.options[0]
+    for r in [r for r in best.reasons if r.weight > 0][:4]:
+        w(f"* {r.title} (rule `{r.rule}`)")
+    for c in plan.complements:
+        if c.lever == a.primary:
+            continue
+        concern = "; ".join(CONCERN_TITLES[x] for x in c.concerns)
+        state = "already in production, kept" if c.in_place else "added beside it"
+        w(f"* Because {concern}: {c.name} ({state}; rule {', '.join(f'`{x}`' for x in c.rules)})")
+    for g in _holding(a):
+        w(f"* Hard gate on {kb.option(g.lever).name}: {g.title.lower()} (gate `{g.id}`)")
     if a.blockers:
         w(f"* {len(a.blockers)} fine-tuning readiness check(s) fail")
+    if not best.reasons and not plan.complements and not a.gates:
+        w("* Too little is known yet for any rule to apply.")
     w("")
 
     # -- Considered options ---------------------------------------------------
@@ -134,7 +139,6 @@ def render_markdown(
     # -- Decision outcome -----------------------------------------------------
     w("## Decision Outcome")
     w("")
-    best = a.options[0]
     because = [r.text.rstrip(".") for r in best.reasons if r.weight > 0][:3]
     if because:
         reason_text = "; ".join(because[:1]) + ("" if len(because) < 2 else "; also, " + "; ".join(x[0].lower() + x[1:] for x in because[1:]))
@@ -142,29 +146,60 @@ def render_markdown(
         reason_text = "no rule argued more strongly for another option, and it is the cheapest lever to try"
     w(f'Chosen option: "{primary.name}", because {reason_text[0].lower() + reason_text[1:]}.')
     w("")
+    w(f"**The plan.** {plan.summary}")
+    w("")
+    for s in plan.steps:
+        w(f"{s.order}. **{s.title}.** {s.why.rstrip('.')}.")
+        w(f"   * Cost: {_clause(s.cost)}.")
+        w(f"   * Measure: {_clause(s.go_no_go.metric)}.")
+        w(f"   * Go/no-go: {_clause(s.go_no_go.threshold)}.")
+        if s.rules or s.sources:
+            bits = []
+            if s.rules:
+                bits.append(", ".join(f"`{x}`" for x in s.rules))
+            bits += s.sources
+            w(f"   * Rests on: {'; '.join(bits)}.")
+    for lever in plan.in_place:
+        w(f"* Keep {kb.option(lever).name} in production; every step above is measured with it in place.")
+    if plan.kill_criterion:
+        w("")
+        w(f"**Kill criterion.** {plan.kill_criterion}")
+    w("")
     w(f"* Fine-tuning verdict: **{a.verdict.replace('_', ' ')}** (`{a.verdict}`): {verdict_reason(a)}.")
-    if a.fine_tune_method:
-        w(f"* Fine-tuning method: **{a.fine_tune_method}**" + (
-            f" ({'; '.join(r.title for r in a.method_reasons[:2])})." if a.method_reasons else "."))
-    w(f"* Confidence: {a.confidence_label} ({a.confidence:.2f}); {len(a.unknowns)} question(s) unanswered.")
-    if len(a.options) > 1:
-        runner = a.options[1]
-        w(f"* Runner-up: {runner.name} (score {runner.score:g} against {best.score:g}).")
+    for g in _holding(a):
+        w(f"* {kb.option(g.lever).name} is held by the gate `{g.id}`: {_clause(g.text)}. It lifts when: {_clause(g.lift)}.")
+    if plan.method:
+        m = plan.method
+        why = f" ({'; '.join(_clause(x) for x in m.why[:2])})" if m.why else ""
+        w(f"* Fine-tuning method: **{m.name}** (`{m.id}`){why}. Settings:")
+        for s in m.settings:
+            w(f"  * {s}")
+    c = plan.confidence
+    flips = f", {len(c.flip_unknowns)} of which could change the plan or the verdict" if c.flip_unknowns else ""
+    tail = "" if c.driver == "unanswered" else f"; {c.unanswered} question(s) unanswered{flips}"
+    w(f"* Confidence: {c.label} ({c.value:.2f}), {c.text}{tail}.")
+    if c.runner_up:
+        ru = next(o for o in a.options if o.id == c.runner_up)
+        w(f"* Runner-up: {ru.name} (score {ru.score:g} against {best.score:g}).")
     w("")
     w("### Consequences")
     w("")
     for r in [r for r in best.reasons if r.weight > 0][:4]:
-        w(f"* Good, because {r.text[0].lower() + r.text[1:]}")
-    w(f"* Good, because it costs: {primary.cost[0].lower() + primary.cost[1:]}")
+        w(f"* Good, because {_clause(r.text)}.")
     for r in [r for r in best.reasons if r.weight < 0][:3]:
-        w(f"* Bad, because {r.text[0].lower() + r.text[1:]}")
-    w(f"* Bad, because of its upkeep: {primary.upkeep[0].lower() + primary.upkeep[1:]}")
+        w(f"* Bad, because {_clause(r.text)}.")
     if a.blockers:
         w(f"* Bad, because {len(a.blockers)} readiness check(s) for fine-tuning fail (see More Information).")
+    w(f"* Cost: {_clause(primary.cost)}.")
+    w(f"* Upkeep: {_clause(primary.upkeep)}.")
+    for s in plan.steps:
+        if s.lever != a.primary and s.role == "complement":
+            w(f"* Also costs ({s.name}): {_clause(s.cost)}.")
     w("")
     w("### Confirmation")
     w("")
-    w(_confirmation(a))
+    for line in render_confirmation(a.plan.confirmation):
+        w(line)
     w("")
 
     # -- Pros and cons ------------------------------------------------------
@@ -185,7 +220,13 @@ def render_markdown(
             w(f"* Bad, because {_clause(r.text)} (`{r.rule}`, {_score(r.weight)}; {r.source}).")
         if not pros and not cons:
             w("* Neutral, because no rule applied to it with these answers.")
-        w(f"* Neutral: cost {o.cost[0].lower() + o.cost[1:]} Upkeep: {o.upkeep[0].lower() + o.upkeep[1:]}")
+        for gid in opt.gated_by:
+            g = kb.gate(gid)
+            if g is not None:
+                w(f"* Held by the gate `{gid}`: {_clause(g.text)} ({kb.cite(g.source)}).")
+        if opt.in_place:
+            w("* Already in production.")
+        w(f"* Cost: {_clause(o.cost)}. Upkeep: {_clause(o.upkeep)}.")
         if opt.pending:
             w(f"* Open: {len(opt.pending)} more rule(s) wait on unanswered questions ({', '.join(f'`{p}`' for p in opt.pending)}).")
 
@@ -210,15 +251,48 @@ def render_markdown(
             w(f"| {_md_escape(b.check)} | not measured (run `advisor probe`) | {_md_escape(b.fix)} |")
         else:
             w(f"| {_md_escape(b.check)} | passes | |")
+    ft_gates = {g.id for g in a.gates if g.lever == "fine_tune"}
+    for g in kb.gates:
+        if g.lever != "fine_tune":
+            continue
+        if g.id in ft_gates:
+            w(f"| Gate: {_md_escape(g.title)} | **holds**: {_md_escape(g.text)} | {_md_escape(g.lift)} |")
+        elif g.id in unverified:
+            keys = ", ".join(f"`{k}`" for k in unverified[g.id].keys)
+            w(f"| Gate: {_md_escape(g.title)} | unverified (answer {keys}) | {_md_escape(g.lift)} |")
+    w("")
+    notes = plan.readiness.notes
+    if notes:
+        w("Softer signals on the same question (they do not change the ranking):")
+        w("")
+        for n in notes:
+            sign = "for" if n.weight > 0 else "against"
+            w(f"* {sign} fine-tuning: {n.title} (`{n.rule}`; {n.source})")
+        w("")
+    w("### Path to ready")
+    w("")
+    path = plan.readiness.path_to_ready
+    if path is None:
+        w(f"* None: {plan.readiness.path_note}.")
+    elif not path:
+        w("* Fine-tuning is ready as answered.")
+    else:
+        w(f"The smallest set of answer changes that clears every blocker and gate on fine-tuning ({len(path)}):")
+        w("")
+        for ch in path:
+            clears = ", ".join(f"`{x}`" for x in ch.clears)
+            w(f"* {ch.prompt} “{ch.to_label}” (now “{ch.current_label}”; clears {clears})")
     w("")
     w("### Open questions")
     w("")
     if a.unknowns:
         for u in a.unknowns:
-            touches = u.rules + u.blockers
             line = f"* {u.prompt} (`{u.key}`)"
-            if touches:
-                line += f": would decide {', '.join(f'`{t}`' for t in touches)}"
+            if u.could_change:
+                line += ": the answer could change the outcome"
+            elif u.rules or u.blockers:
+                checks = [kb.blocker(x).check if kb.blocker(x) else kb.gate(x).title if kb.gate(x) else x for x in u.blockers]
+                line += ": would settle " + (", ".join(_clause(x) for x in checks) if checks else f"{len(u.rules)} rule(s)")
             w(line)
             for c in u.could_change[:3]:
                 w(f"  * if {c}")
@@ -243,42 +317,39 @@ def render_markdown(
     w("")
     w("| question | answer |")
     w("|---|---|")
+    flat = answers.flat()
     for q in kb.questions:
-        v = answers.flat().get(q.key)
-        shown = "don't know" if v is None or v == "unknown" else q.label_for(v) if q.kind in ("choice", "bool") else _fmt_value(v)
+        v = flat.get(q.key)
+        if (v is None or v == "unknown") and not q.should_ask(flat):
+            shown = "not asked"
+        elif v is None or v == "unknown":
+            shown = "don't know"
+        else:
+            shown = q.label_for(v) if q.kind in ("choice", "bool") else _fmt_value(v)
         w(f"| {_md_escape(q.prompt)} (`{q.key}`) | {_md_escape(shown)} |")
     w("")
     w("### Sources")
     w("")
-    cited = sorted({r.source.split(" § ")[0] for o in a.options for r in o.reasons} | {b.source.split(" § ")[0] for b in a.blockers})
-    for s in kb.sources:
-        if s.id in cited:
-            w(f"* `{s.id}`: {s.title} ({s.kind})")
+    for s in _cited_sources(a, kb):
+        w(f"* {s.reference()}: {_clause(s.summary)}.")
     w(f"* Knowledge base version {a.knowledge_version}; rules are listed by `advisor rules list` and explained by `advisor explain RULE_ID`.")
     w("")
     return "\n".join(out)
 
 
-def _confirmation(a: Assessment) -> str:
-    n = a.answers.data.eval_cases
-    have = f"you have {n}" if n is not None else "size unknown"
-    lines = [
-        "Before acting, and again after, run the comparison protocol (seed 004) and record the numbers here:",
-        "",
-        f"1. Keep a held-out eval set of at least 50-100 representative cases ({have}), deduplicated against any training data.",
-        "2. Measure a systematically engineered prompted baseline on it (4-8 hours of prompt work: instructions, few-shot examples, output schema).",
-        f"3. Build the chosen option and measure it on the same set with the same locked decoding settings.",
-        "4. Compare score distributions, not only means: a higher average with more variance can be worse in production.",
-        "5. Run shift tests (paraphrases, typos, shorter and longer inputs) and a general-capability check to catch overfitting and forgetting.",
-    ]
-    if a.answers.risk.customer_facing:
-        lines.append("6. Red-team the system before customers see it, and after every training run.")
-    lines += [
-        "",
-        "`advisor probe --config probe.yaml` runs steps 3-5 against real models; "
-        "re-run it whenever the base model, the data or the scope changes.",
-    ]
-    return "\n".join(lines)
+def _holding(a: Assessment) -> list[Any]:
+    """Gates worth a line of the outcome: on fine-tuning, or holding a lever that would otherwise lead."""
+    top = a.options[0].score
+    scores = {o.id: o.score for o in a.options}
+    return [g for g in a.gates if g.lever == "fine_tune" or scores.get(g.lever, 0) >= top]
+
+
+def _cited_sources(a: Assessment, kb: KnowledgeBase) -> list[Any]:
+    """The documents the record cites, in the knowledge base's order."""
+    cites: list[str] = [r.source for o in a.options for r in o.reasons] + [b.source for b in a.blockers]
+    cites += [g.source for g in a.gates] + [s for step in a.plan.steps for s in step.sources]
+    cites += [n.source for n in a.plan.readiness.notes] + (a.plan.method.sources if a.plan.method else [])
+    return [s for s in kb.sources if any(c.startswith(f"“{s.title}”") for c in cites)]
 
 
 def _evidence_section(evidence: dict[str, Any]) -> str:
@@ -300,7 +371,9 @@ def render_json(assessment: Assessment, *, triage: Optional[dict] = None, eviden
         data["triage"] = triage
     if evidence is not None:
         data["evidence"] = evidence
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    from advisor.core.io import to_json
+
+    return to_json(data)
 
 
 def answers_yaml(answers: Answers) -> str:

@@ -214,7 +214,7 @@ def parse_value(q: Question, text: str) -> Any:
     if not raw:
         return None
     if q.kind == "text":
-        return raw
+        return _checked(q, raw)
     if q.kind not in ("int", "float"):
         raise ValueError("choose one of the options")
     cleaned = re.sub(r"(?<=\d)[,_ ](?=\d)", "", raw)
@@ -246,7 +246,22 @@ def parse_value(q: Question, text: str) -> Any:
     if hi is not None and value > hi:
         extra = " Write a percentage as 10% or 0.1." if q.kind == "float" and hi == 1 else ""
         raise ValueError(f"Must be at most {_fmt_bound(hi, q.kind)} (got {raw}).{extra}")
-    return value
+    return _checked(q, value)
+
+
+def _checked(q: Question, value: Any) -> Any:
+    """``value`` as the answers model stores it (the one validation every front end shares)."""
+    from pydantic import ValidationError
+
+    try:
+        return Answers().with_answer(q.key, value).flat()[q.key]
+    except KeyError:  # a question outside the contract (tests): nothing more to check
+        return value
+    except ValidationError as e:
+        err = e.errors(include_url=False)[0]
+        if err["type"] == "string_too_long":
+            raise ValueError(f"Keep it under {err['ctx']['max_length']:,} characters (got {len(str(value)):,}).") from None
+        raise ValueError(err["msg"]) from None
 
 
 def format_value(q: Question, value: Any) -> str:

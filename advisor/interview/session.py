@@ -16,7 +16,6 @@ Headless: no textual import, so the plain prompts use it too.
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -85,7 +84,9 @@ class Session:
             "finished": self.finished,
             "answers": self.answers,
         }
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        from advisor.core.io import to_json
+
+        return to_json(data)
 
     @property
     def description(self) -> str:
@@ -104,12 +105,14 @@ def parse_session(text: str, *, file: str) -> Session:
         SessionError: the file is not a session this version can read; the
             message says what is wrong and that a new interview can be started.
     """
+    from advisor.core.io import parse_json
+
     hint = "; start a new interview, or delete the file"
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise SessionError(f"session file is corrupt (not valid JSON: {e.msg} at line {e.lineno}){hint}",
-                           file=file) from None
+        data = parse_json(text, file=file, allow_nan=False)
+    except UserError as e:
+        at = f" at line {e.line}" if e.line else ""
+        raise SessionError(f"session file is corrupt (not valid JSON: {e.message}{at}){hint}", file=file) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise SessionError(f"not an advisor session file{hint}", file=file)
     if data.get("version") != VERSION:
@@ -171,14 +174,16 @@ class SessionStore:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise UserError(f"cannot create the sessions folder: {e.strerror}", file=str(self.folder)) from None
+            from advisor.core.io import os_reason
+
+            raise UserError(f"cannot create the sessions folder: {os_reason(e)}", file=str(self.folder)) from None
         session.updated = _now()
         path = session.path or self.path_for(session)
         try:
             atomic_write(path, session.to_json())
-        except OSError as e:
+        except UserError as e:
             # A full disk or a vanished folder: the previous version of the file is intact.
-            raise UserError(f"cannot save the session: {e.strerror or e}", file=str(path)) from None
+            raise UserError(f"cannot save the session: {e.message}", file=str(path)) from None
         session.path = path
         return path
 
@@ -188,12 +193,14 @@ class SessionStore:
         Raises:
             SessionError: corrupt or unreadable.
         """
+        from advisor.core.io import LIMITS, read_text
+
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise SessionError("session file not found", file=str(path)) from None
-        except (OSError, UnicodeDecodeError) as e:
-            raise SessionError(f"cannot read the session file: {e}", file=str(path)) from None
+            text = read_text(path, limit=LIMITS["session"], what="a session file")
+        except UserError as e:
+            if e.message == "file not found":
+                raise SessionError("session file not found", file=str(path)) from None
+            raise SessionError(f"cannot read the session file: {e.message}", file=str(path)) from None
         return parse_session(text, file=str(path))
 
     def paths(self) -> list[Path]:

@@ -81,7 +81,9 @@ class QuestionaryPrompter:
         return questionary.text(message, default=default, validate=validate, **self.kwargs).unsafe_ask()
 
     def say(self, text: str) -> None:
-        print(text, file=self.out or sys.stdout, flush=True)
+        from advisor.core.io import clean_terminal
+
+        print(clean_terminal(text), file=self.out or sys.stdout, flush=True)
 
 
 def choice_list(q: Question) -> list[tuple[str, Any]]:
@@ -233,8 +235,18 @@ def run_plain(
                 # Finished before: walk it again from the start, answers pre-filled.
                 interview.goto(interview.questions()[0].key)
 
+    unsaved: list[str] = []
+
     def save(iv: Interview) -> None:
-        store.save(to_session(iv, session))
+        # A session that cannot be saved (full disk, read-only data folder) must not end the
+        # interview: say so once, keep the answers in memory, write them at the end if asked.
+        try:
+            store.save(to_session(iv, session))
+        except UserError as e:
+            if not unsaved:
+                prompter.say(f"Note: the session cannot be saved ({e}); carrying on. Your answers are kept "
+                             "until the end: give a file for the decision record (or --answers-out) to keep them.")
+            unsaved.append(str(e))
 
     run_interview(interview, prompter, on_answer=save)
     save(interview)
@@ -250,7 +262,14 @@ def run_plain(
         raise UserError(f"cannot write: {e.strerror or e}", file=str(e.filename or record_out or answers_out)) from None
     for path in written:
         prompter.say(f"Wrote {path}")
-    prompter.say(f"Session saved: {session.path}")
+    if unsaved and answers_out is None:
+        # Nothing the user wrote is lost: with no session on disk, show the answers as a file to keep.
+        from advisor.core.record import answers_yaml
+
+        prompter.say("The session could not be saved; here are your answers as an answers file "
+                     "(`advisor decide --answers FILE` reads it):\n\n" + answers_yaml(interview.effective_answers()))
+    if not unsaved or session.path is not None:
+        prompter.say(f"Session saved: {session.path}" + (" (an earlier version: later saves failed)" if unsaved else ""))
     return interview
 
 

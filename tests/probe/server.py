@@ -21,7 +21,9 @@ according to the model name:
 Fault prefixes, ``<fault>+<behaviour>`` (e.g. ``429+base``), act on the first
 attempt of each distinct request, then the behaviour answers: ``429`` (with
 ``Retry-After: 0``), ``500``, ``garbage`` (a 200 whose body is not JSON),
-``hang`` (sleeps ``hang_s``, past the client's timeout); ``down`` fails every
+``hang`` (sleeps ``hang_s``, past the client's timeout); ``surrogate`` adds a
+lone UTF-16 surrogate (``\\ud800``, escaped in the JSON body) to every answer; ``escape`` fails every
+attempt with a 400 whose message holds terminal escape sequences; ``down`` fails every
 attempt with 500; ``keyecho`` fails every attempt with a 401 whose message
 repeats the API key it was sent (leak tests).
 """
@@ -175,6 +177,9 @@ class ModelServer:
         if self.latency:
             await asyncio.sleep(self.latency)
         fault, _, behaviour = model.rpartition("+")
+        if fault == "escape":  # a hostile or broken server: its error text tries to drive the terminal
+            return web.json_response({"error": {"message": "bad \x1b]0;pwned\x07\x1b[2J\x1b[31mrequest\x9b1m",
+                                                "type": "invalid_request_error"}}, status=400)
         if fault == "down":
             return web.json_response({"error": {"message": "server down"}}, status=500)
         if fault == "keyecho":  # a careless proxy that echoes the credential in its error
@@ -192,6 +197,8 @@ class ModelServer:
             if fault == "hang":
                 await asyncio.sleep(self.hang_s)
         answer = self.answer(behaviour, msgs)
+        if fault == "surrogate":
+            answer += "\ud800"
         prompt_words = sum(len(str(m.get("content", "")).split()) for m in msgs)
         self.last_out = time.time()
         return web.json_response({

@@ -82,7 +82,7 @@ def test_no_input_is_usage_error(cli):
     (["--log", str(BROKEN / "metrics_bad_cell.csv")], f"{BROKEN / 'metrics_bad_cell.csv'}:4: key 'loss': expected a number (got 'abc')"),
     (["--log", str(LOGS / "missing.json")], f"{LOGS / 'missing.json'}: file not found"),
     (["--train", str(BROKEN / "all_bad.jsonl")], f"{BROKEN / 'all_bad.jsonl'}:1: no usable example in this file"),
-    (["--probe", str(BROKEN / "probe_no_suites.json")], f"{BROKEN / 'probe_no_suites.json'}: key 'suites': expected an `advisor probe"),
+    (["--probe", str(BROKEN / "probe_no_suites.json")], f"{BROKEN / 'probe_no_suites.json'}: key 'suites': not a probe report: expected a list under 'suites'"),
     (["--symptom", "sad"], "argument --symptom: invalid choice: 'sad'"),
     (["--lr", "-1"], "--lr: expected a learning rate > 0 (got -1.0)"),
     (["--method", "qlora"], "argument --method: invalid choice: 'qlora'"),

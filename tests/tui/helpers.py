@@ -29,14 +29,20 @@ SCRIPT: dict[str, Any] = {
     "data.synthetic_share": "10%",
     "data.source_diversity": "many",
     "data.eval_cases": "1,200",
+    "data.current": True,
     "data.eval_overlap_checked": True,
+    "data.eval_source": "real",
     "volume.requests_per_day": "50,000",
     "volume.latency_sensitive": False,
     "team.mlops": "some",
     "team.can_maintain_retraining": True,
     "team.eval_maturity": "offline",
+    "team.run_budget": "several",
+    "team.stacked_adapters": "single",
+    "team.base_model_pinned": True,
     "product.workflow_change": "stable",
     "risk.domain": "none",
+    "risk.level": "low",
     "risk.customer_facing": False,
 }
 
@@ -45,12 +51,20 @@ EXPECTED_VALUES: dict[str, Any] = {
     **{k: v for k, v in SCRIPT.items() if not isinstance(v, str) or k in {
         "task.description", "task.type", "failure.main_cause", "baseline.prompting", "baseline.retrieval",
         "baseline.validators", "baseline.tools", "knowledge.change_rate", "data.quality", "data.representative",
-        "data.source_diversity", "team.mlops", "team.eval_maturity", "product.workflow_change", "risk.domain"}},
+        "data.source_diversity", "team.mlops", "team.eval_maturity", "product.workflow_change", "risk.domain",
+        "data.eval_source", "team.run_budget", "team.stacked_adapters", "risk.level"}},
     "data.examples": 800,
     "data.synthetic_share": 0.1,
     "data.eval_cases": 1200,
     "volume.requests_per_day": 50000,
 }
+
+
+def asked_keys(kb: Any, script: dict[str, Any]) -> list[str]:
+    """The questions the interview asks for ``script`` (``ask_if`` skips the rest), in order."""
+    facts = {**{q.key: None for q in kb.questions}, **EXPECTED_VALUES,
+             **{k: v for k, v in script.items() if k not in EXPECTED_VALUES}}
+    return [q.key for q in kb.questions if q.should_ask(facts)]
 
 
 def digit_for(q: Question, value: Any) -> str:

@@ -102,9 +102,9 @@ def test_rules_check_reports_options_no_rule_can_favour(cli, tmp_path):
     [
         # an answers-shaped object given where a triage report belongs
         ("--triage", '{"task": {"type": "qa"}}', ["not a triage report", "'causes'", "advisor triage --format json"]),
-        ("--triage", '{"causes": [], "findings": [3]}', ["findings[0]", "string 'id'"]),
+        ("--triage", '{"causes": [], "findings": [3]}', ["findings[0]", "expected a mapping"]),
         ("--evidence", '{"causes": [], "findings": []}', ["not a probe report", "'suites'", "advisor probe --format json"]),
-        ("--evidence", '{"suites": [{"n": 4}]}', ["suites[0]", "string 'id'"]),
+        ("--evidence", '{"suites": [{"n": 4}]}', ["suites[0].id", "is required"]),
         ("--evidence", '{"suites": [\n  {"id": "task",}\n]}', ["report.json:2:", "malformed JSON"]),
         ("--triage", "[]", ["report.json:1:", "expected a JSON object"]),
     ],

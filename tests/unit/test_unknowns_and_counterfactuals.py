@@ -24,7 +24,10 @@ def test_the_ready_fixture_is_ready(kb):
 def test_forgetting_any_readiness_answer_prevents_ready(kb):
     """Removing an answer a readiness check reads must never leave the verdict 'ready'."""
     answers = load_answers(str(READY))
-    keys = sorted({k for b in kb.blockers for k in b.when.keys() if not k.startswith("evidence.")})
+    facts = answers.flat()
+    # Keys a check actually depends on with these answers: forgetting one leaves the check undecided.
+    keys = sorted({k for b in kb.blockers for k in b.when.keys()
+                   if not k.startswith("evidence.") and b.when.evaluate({**facts, k: None}) is None})
     assert len(keys) >= 10
     for key in keys:
         a = decide(answers.with_answer(key, None), kb)

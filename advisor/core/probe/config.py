@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import re
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ import warnings
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from advisor.core.io import load_yaml, read_text, validation_error
+from advisor.core.io import LIMITS, load_json, load_yaml, parse_json, read_text, validation_error
 from advisor.errors import UserError
 
 SUITES = ("task", "shift", "general", "knowledge", "format")
@@ -48,7 +47,8 @@ def quiet_schema_field() -> Iterator[None]:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # allow_inf_nan=False: `timeout_s: .inf` would wait forever, `budget_usd: .nan` never stops (docs/limits.md)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 with quiet_schema_field():
@@ -299,10 +299,10 @@ class ProbeConfig(_Strict):
     top_p: Optional[float] = Field(None, gt=0, le=1)
     seed: Optional[int] = Field(None, description="decoding seed, where the provider honours one")
     concurrency: int = Field(8, ge=1, le=512, description="requests in flight at once")
-    timeout_s: float = Field(60.0, gt=0, description="per-request timeout in seconds")
+    timeout_s: float = Field(60.0, gt=0, le=3600, description="per-request timeout in seconds")
     max_retries: int = Field(4, ge=0, le=20, description="retries on 429, 5xx, connection errors, timeouts")
     backoff_s: float = Field(1.0, ge=0, le=60, description="first retry delay; doubles each attempt, with jitter")
-    budget_usd: Optional[float] = Field(None, ge=0, description="stop sending once this much is spent")
+    budget_usd: Optional[float] = Field(None, ge=0, le=1_000_000, description="stop sending once this much is spent")
     cache: Optional[str] = Field(None, description="sqlite cache path (default .advisor-probe-cache.sqlite beside the config)")
     prompted_baseline: Optional[PromptedBaseline] = None
     shift: ShiftSpec = Field(default_factory=ShiftSpec)
@@ -395,7 +395,7 @@ def load_config(path: str | Path) -> ProbeConfig:
         UserError: malformed YAML, an unknown key, a bad value (file, line, key, allowed values).
     """
     file = str(path)
-    data, lines = load_yaml(path)
+    data, lines = load_yaml(path, limit=LIMITS["config"], what="a probe config")
     if not isinstance(data, dict):
         raise UserError("expected a mapping of config keys (models, eval_set, ...)", file=file, line=1)
     try:
@@ -436,19 +436,17 @@ def load_schema(cfg: ProbeConfig, schema: str | dict | None, *, key: str) -> dic
     if schema is None or isinstance(schema, dict):
         return schema
     p = cfg.resolve(schema)
-    text = read_text(p)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise UserError(f"malformed JSON schema: {e.msg}", file=str(p), line=e.lineno, column=e.colno) from None
+    data = load_json(p, limit=LIMITS["schema"], what="a JSON Schema", allow_nan=False)
     if not isinstance(data, dict):
-        raise UserError("a JSON Schema must be an object", file=str(p), line=1, key=key)
+        raise UserError("expected a JSON Schema object ({...}), got " + type(data).__name__, file=str(p), line=1, key=key)
     try:
         import jsonschema
 
         jsonschema.validators.validator_for(data).check_schema(data)
     except jsonschema.SchemaError as e:
         raise UserError(f"not a valid JSON Schema: {e.message}", file=str(p), key=key) from None
+    except RecursionError:
+        raise UserError("JSON Schema nested too deeply to check", file=str(p), key=key) from None
     return data
 
 
@@ -477,16 +475,13 @@ def load_eval_set(path: Path) -> list[EvalCase]:
         UserError: unreadable file, malformed JSON, unknown keys, duplicate ids, no cases.
     """
     file = str(path)
-    text = read_text(path)
+    text = read_text(path, limit=LIMITS["eval_set"], what="an eval set")
     cases: list[EvalCase] = []
     seen: dict[str, int] = {}
     for no, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
-        try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as e:
-            raise UserError(f"malformed JSON: {e.msg}", file=file, line=no, column=e.colno) from None
+        obj = parse_json(raw, file=file, line=no, allow_nan=False)
         if not isinstance(obj, dict):
             raise UserError('expected a JSON object like {"input": ..., "expected": ...}', file=file, line=no)
         try:
@@ -501,5 +496,6 @@ def load_eval_set(path: Path) -> list[EvalCase]:
         seen[case.id] = no
         cases.append(case)
     if not cases:
-        raise UserError("the eval set has no cases", file=file)
+        raise UserError('the eval set has no cases; expected one JSON object a line, like {"input": "...", "expected": "..."}',
+                        file=file)
     return cases

@@ -13,7 +13,7 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from advisor import __version__
 from advisor.core.probe.cache import ResponseCache
@@ -91,6 +91,7 @@ async def run_probe(
     resume: bool = False,
     budget_usd: Optional[float] = None,
     general_path: Optional[Path] = None,
+    on_wait: Optional[Callable[[str], None]] = None,
 ) -> dict[str, Any]:
     """Run the selected suites and return the report (docs/formats.md section 4 JSON).
 
@@ -103,6 +104,7 @@ async def run_probe(
         resume: require an earlier, unfinished run of the same config in the cache.
         budget_usd: overrides the config's ``budget_usd``.
         general_path: another general set file (tests).
+        on_wait: told once when another run holds the cache and this one waits for it.
 
     Returns:
         The report dict, ready for ``json.dumps``.
@@ -123,6 +125,8 @@ async def run_probe(
     cache = ResponseCache(cache_file)
     rid = run_id(cfg, suites)
     try:
+        # One run at a time per cache: a second run waits, then reuses the first one's answers.
+        await cache.lock(on_wait)
         if resume:
             status = cache.run_status(rid)
             if status is None:

@@ -39,8 +39,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Optional, Protocol
 
+from advisor.core.io import clean_surrogates
 from advisor.core.probe import direct
-from advisor.core.probe.cache import CachedResponse, ResponseCache, request_key
+from advisor.core.probe.cache import CacheWriteError, CachedResponse, ResponseCache, request_key
 from advisor.core.probe.config import Endpoint, RouterSpec
 
 Messages = list[dict[str, str]]
@@ -346,6 +347,8 @@ class Runner:
         if callable(bind):
             bind(self.totals)
         self._limit: Optional[asyncio.Semaphore] = None
+        # Set when the cache cannot be written: no request starts after it (see run).
+        self.cache_error: Optional[CacheWriteError] = None
         self._rng = random.Random()  # jitter needs no reproducibility
         # Pacing state (see _pace): CPU seconds and calls finished since sending began.
         self._cpu0: Optional[float] = None
@@ -430,6 +433,10 @@ class Runner:
                 t.sending_s = round((t.sending_s or 0.0) + (t._t_last - t._t_first), 3)
                 t._t_first = t._t_last = None
         self.progress.complete()
+        if self.cache_error is not None:
+            # Answers that arrived could not all be stored: stop here rather than pay for
+            # more that cannot be kept; everything committed before is intact for --resume.
+            raise self.cache_error
         return results
 
     def _count_usage(self, r: CallResult) -> None:
@@ -470,8 +477,8 @@ class Runner:
             if cost is None:
                 self.totals.cost_unknown_models.add(call.model)
             group, fell_back = direct.routed(headers)  # a litellm proxy says so in its headers
-            return CallResult(content=content, prompt_tokens=pt, completion_tokens=ct, cost_usd=cost,
-                              served_model=served, via="direct", model_group=group, fell_back=fell_back)
+            return CallResult(content=clean_surrogates(content or ""), prompt_tokens=pt, completion_tokens=ct,
+                              cost_usd=cost, served_model=served, via="direct", model_group=group, fell_back=fell_back)
         kwargs: dict[str, Any] = {**ep.params, **call.settings}
         if ep.router:
             request = self._get_router(litellm).acompletion(
@@ -508,6 +515,9 @@ class Runner:
         for attempt in range(self.max_retries + 1):
             delay: Optional[float] = None
             async with self._limit:
+                if self.cache_error is not None:
+                    self.totals.errors += 1
+                    return CallResult(error="not sent: the cache could not be written")
                 dead = self.totals.unreachable.get(eid)
                 if dead is not None:  # the server refused earlier in this run: do not knock again
                     self.totals.errors += 1
@@ -554,9 +564,12 @@ class Runner:
                     self._finished += 1
                     self.totals._t_last = time.perf_counter()
                     self._answered.add(eid)
-                    self.cache.put(call.key, call.model, CachedResponse(
-                        result.content or "", result.prompt_tokens, result.completion_tokens, result.cost_usd,
-                        served_model=result.served_model))
+                    try:
+                        self.cache.put(call.key, call.model, CachedResponse(
+                            result.content or "", result.prompt_tokens, result.completion_tokens, result.cost_usd,
+                            served_model=result.served_model))
+                    except CacheWriteError as e:
+                        self.cache_error = self.cache_error or e
                     self._count_usage(result)
                     return result
             self.totals.retries += 1
@@ -619,7 +632,8 @@ class Runner:
         group, fell_back = None, False
         if isinstance(hidden, dict) and isinstance(hidden.get("additional_headers"), dict):
             group, fell_back = direct.routed(hidden["additional_headers"])
-        return CallResult(content=content or "", prompt_tokens=pt, completion_tokens=ct, cost_usd=cost,
+        # A lone surrogate cannot be stored or written as UTF-8: the same U+FFFD fresh or cached.
+        return CallResult(content=clean_surrogates(content or ""), prompt_tokens=pt, completion_tokens=ct, cost_usd=cost,
                           served_model=served if isinstance(served, str) else None,
                           model_group=group, fell_back=fell_back)
 

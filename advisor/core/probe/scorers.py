@@ -49,7 +49,7 @@ def parse_json(text: str) -> tuple[bool, Any]:
     """(True, value) if ``text`` (fence allowed) is one JSON document, else (False, None)."""
     try:
         return True, json.loads(strip_fence(text))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # a reply nested thousands deep is not a usable answer
         return False, None
 
 

@@ -18,7 +18,7 @@ from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from advisor.core.io import load_yaml, validation_error
+from advisor.core.io import LIMITS, load_yaml, validation_error
 from advisor.core.probe.config import EvalCase, ProbeConfig, ScorerSpec, load_eval_set, load_schema, quiet_schema_field
 from advisor.core.probe.perturb import perturb
 from advisor.core.probe.scorers import check_regex, score
@@ -126,7 +126,7 @@ def default_general_path() -> Path:
 def load_general(path: Optional[Path] = None) -> GeneralSet:
     """Load and validate the general set (unique ids; file, line and key on errors)."""
     p = path or default_general_path()
-    data, lines = load_yaml(p)
+    data, lines = load_yaml(p, limit=LIMITS["knowledge"], what="a probe set")
     try:
         gs = GeneralSet.model_validate(data)
     except ValidationError as e:

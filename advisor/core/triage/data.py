@@ -37,6 +37,7 @@ from typing import Any, Callable, Iterator, Optional
 
 import numpy as np
 
+from advisor.core.io import LIMITS, json_loads, json_raw_decode, open_text_stream
 from advisor.core.triage.models import Finding
 from advisor.core.triage.progress import Progress, SilentProgress
 from advisor.core.triage.runbook import Thresholds
@@ -298,14 +299,8 @@ def iter_records(path: str, on_read: Optional[Callable[[int], None]] = None) -> 
     Raises:
         UserError: the file is missing, unreadable or not UTF-8.
     """
-    try:
-        fh = open(path, encoding="utf-8-sig")  # a BOM (Windows editors) is not part of the first line
-    except FileNotFoundError:
-        raise UserError("file not found", file=path) from None
-    except IsADirectoryError:
-        raise UserError("is a directory, expected a file", file=path) from None
-    except PermissionError:
-        raise UserError("permission denied", file=path) from None
+    # a BOM (Windows editors) is not part of the first line; size, file type and OS errors checked there
+    fh = open_text_stream(path, limit=LIMITS["dataset"], what="a dataset")
     with fh:
         try:
             head = fh.read(4096)
@@ -334,7 +329,7 @@ def iter_records(path: str, on_read: Optional[Callable[[int], None]] = None) -> 
                 if not raw.strip():
                     continue
                 try:
-                    yield lineno, json.loads(raw), None
+                    yield lineno, json_loads(raw), None
                 except json.JSONDecodeError as e:
                     yield lineno, None, f"not valid JSON ({e.msg} at column {e.colno})"
             if on_read and pending:

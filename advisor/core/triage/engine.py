@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from pathlib import Path
 from typing import Optional
 
@@ -67,9 +69,10 @@ def run_triage(
         raise UserError(f"unknown symptom {symptom!r}; expected one of: {', '.join(SYMPTOM_IDS)}")
     if method is not None and method not in ("full", "lora"):
         raise UserError(f"unknown method {method!r}; expected full or lora")
-    if lr is not None and not lr > 0:
+    # finite: `--lr inf` and `--lr nan` parse as floats but are no learning rate
+    if lr is not None and not (lr > 0 and math.isfinite(lr)):
         raise UserError(f"--lr: expected a learning rate > 0 (got {lr})")
-    if epochs is not None and not epochs > 0:
+    if epochs is not None and not (epochs > 0 and math.isfinite(epochs)):
         raise UserError(f"--epochs: expected a number of epochs > 0 (got {epochs})")
     rb = load_runbook(runbook)
     th = rb.thresholds

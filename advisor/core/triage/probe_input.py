@@ -6,32 +6,22 @@ Only the documented keys are read: ``suites[].id``, ``verdict``, ``delta``,
 
 from __future__ import annotations
 
-import json
 from typing import Any, Optional
 
-from advisor.core.io import read_text
 from advisor.core.triage.models import Finding
 from advisor.core.triage.runbook import Thresholds
 from advisor.errors import UserError
 
 
 def read_probe(path: str) -> dict[str, Any]:
-    """Read and minimally validate a probe result JSON.
+    """Read and validate a probe result JSON (:func:`advisor.core.reports.load_report`).
 
     Raises:
-        UserError: malformed JSON, or no ``suites`` list.
+        UserError: malformed JSON, no ``suites`` list, or a key of the wrong type.
     """
-    text = read_text(path)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise UserError(f"malformed JSON: {e.msg}", file=path, line=e.lineno, column=e.colno) from None
-    if not isinstance(data, dict) or not isinstance(data.get("suites"), list):
-        raise UserError("expected an `advisor probe --format json` object with a 'suites' list", file=path, key="suites")
-    for i, s in enumerate(data["suites"]):
-        if not isinstance(s, dict) or "id" not in s:
-            raise UserError("expected an object with 'id' and 'verdict'", file=path, key=f"suites[{i}]")
-    return data
+    from advisor.core.reports import load_report
+
+    return load_report(path, "probe")
 
 
 def _suite(data: dict, sid: str) -> Optional[dict]:

@@ -15,7 +15,7 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from advisor.core.io import load_yaml, validation_error
+from advisor.core.io import LIMITS, load_yaml, validation_error
 from advisor.core.triage.models import Cause, Finding
 from advisor.errors import UserError
 
@@ -168,7 +168,7 @@ def default_path() -> Path:
 
 @functools.lru_cache(maxsize=8)
 def _load_cached(path: str) -> Runbook:
-    data, lines = load_yaml(path)
+    data, lines = load_yaml(path, limit=LIMITS["knowledge"], what="a runbook")
     if not isinstance(data, dict):
         raise UserError("expected a mapping at the top of the runbook", file=path, line=1)
     try:

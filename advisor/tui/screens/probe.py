@@ -16,7 +16,6 @@ already in the sqlite cache, so running again resumes where it stopped.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -386,7 +385,7 @@ class ProbeScreen(Screen[None]):
     @on(Button.Pressed, "#probe-save-btn")
     def action_save(self) -> None:
         """Write the JSON result (docs/formats.md section 4) where the save box says."""
-        from advisor.core.io import atomic_write
+        from advisor.core.io import atomic_write, to_json
         from advisor.errors import UserError
 
         if self.report is None:
@@ -397,7 +396,7 @@ class ProbeScreen(Screen[None]):
             self._say("error: type where to save the JSON (e.g. probe.json)", "error")
             return
         try:
-            atomic_write(target, json.dumps(self.report, indent=2, ensure_ascii=False) + "\n")
+            atomic_write(target, to_json(self.report))
         except (UserError, OSError) as e:
             self._say(f"error: cannot save: {e}", "error")
             return

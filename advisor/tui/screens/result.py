@@ -43,9 +43,42 @@ def verdict_text(a: Assessment, kb: KnowledgeBase) -> Text:
         t.append(f"\nFine-tuning method: {a.fine_tune_method}")
         if a.method_reasons:
             t.append(f" ({a.method_reasons[0].title})", style="dim")
-    t.append(f"\nConfidence: {a.confidence_label} ({a.confidence:.2f}); "
+    for g in a.gates:
+        if g.lever == "fine_tune":
+            t.append(f"\nHeld by a gate: {g.title}. ", style="bold yellow")
+            t.append(g.lift, style="dim")
+    t.append(f"\nConfidence: {a.confidence_label} ({a.confidence:.2f}), {a.plan.confidence.text}; "
              f"{len(a.blockers)} blocker(s), {len(a.unknowns)} open question(s).")
     t.append(f"\n{primary.summary.strip()}", style="italic")
+    return t
+
+
+def plan_text(a: Assessment) -> Text:
+    """The plan: ordered steps, each with its go/no-go test, then the kill criterion."""
+    p = a.plan
+    t = Text()
+    t.append(p.summary + "\n", style="bold")
+    for s in p.steps:
+        t.append(f"{s.order}. ", style="bold")
+        t.append(s.title, style="bold")
+        t.append(f"\n   {s.why}\n")
+        t.append(f"   Go/no-go: {s.go_no_go.threshold}\n", style="green")
+        t.append(f"   Cost: {s.cost}\n", style="dim")
+        if s.sources:
+            t.append(f"   source: {'; '.join(s.sources)}\n", style="dim")
+    for lever in p.in_place:
+        t.append(f"Keep {lever.replace('_', ' ')} in production.\n", style="italic")
+    if p.kill_criterion:
+        t.append("Kill criterion: ", style="bold red")
+        t.append(p.kill_criterion + "\n")
+    path = p.readiness.path_to_ready
+    if path:
+        t.append("Path to ready: ", style="bold")
+        t.append("; ".join(f"{c.prompt} “{c.to_label}”" for c in path) + "\n")
+    elif path is None and p.readiness.path_note:
+        t.append("Path to ready: ", style="bold")
+        t.append(p.readiness.path_note + "\n", style="dim")
+    t.rstrip()
     return t
 
 
@@ -106,10 +139,14 @@ class ResultScreen(Screen[Optional[str]]):
         a, kb = self.assessment, self.kb
         out: list[Widget] = [Static(verdict_text(a, kb), id="verdict")]
 
+        out.append(Static("The plan (do these in order)", classes="section-title"))
+        out.append(Static(plan_text(a), id="plan"))
+
         out.append(Static("Ranking (Enter on an option shows the rules, rationale and sources)", classes="section-title"))
         for i, o in enumerate(a.options):
+            note = "   (gated)" if o.gated_by else "   (in production)" if o.in_place else ""
             out.append(Collapsible(Static(option_detail(a, i), classes="option-detail"),
-                                   title=f"{i + 1}. {o.name}   score {o.score:+g}",
+                                   title=f"{i + 1}. {o.name}   score {o.score:+g}{note}",
                                    collapsed=i != 0, id=f"option-{o.id}"))
 
         counts = f"{len(a.blockers)}" + (f", {len(a.unverified)} not checked yet" if a.unverified else "")

@@ -1,8 +1,8 @@
 """The live "current leaning" panel beside the interview.
 
 After every answer it shows the top options with their scores, how much the
-last answer moved each one, the one or two rules that weigh most on it, and
-the fine-tuning blockers triggered so far. Every line is a single row
+last answer moved each one, the one or two rules that weigh most on it, the
+first steps of the plan, and the fine-tuning blockers triggered so far. Every line is a single row
 (ellipsis when too long) so the panel stays readable in an 80x24 terminal.
 """
 
@@ -64,6 +64,13 @@ class LeaningPanel(Static):
             for r in strongest(o.reasons):
                 parts.append(_line("   ", (f"{r.weight:+g}", "green" if r.weight > 0 else "red"), " ",
                                    (r.title, "dim")))
+        steps = assessment.plan.steps
+        if fired and steps:
+            parts.append(Text(""))
+            parts.append(_line(("Plan", "bold")))
+            for s in steps[:4]:
+                parts.append(_line(f" {s.order}. ", (s.name, "bold" if s.role == "primary" else ""),
+                                   (f" ({s.role})", "dim")))
         parts.append(Text(""))
         parts.append(_line(("Fine-tuning: ", "bold"), verdict_short(assessment)))
         if assessment.blockers:

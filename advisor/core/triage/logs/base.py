@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-from advisor.core.io import read_text
+from advisor.core.io import LIMITS, json_loads, read_text
 from advisor.errors import UserError
 
 
@@ -345,7 +345,7 @@ def _py_dict(s: str) -> Optional[dict[str, Any]]:
     js = re.sub(r"(?<![\w.])(-?)inf\b", r"\1Infinity", js)
     js = js.replace("True", "true").replace("False", "false").replace("None", "null")
     try:
-        d = json.loads(js)
+        d = json_loads(js)
     except json.JSONDecodeError:
         return None
     return d if isinstance(d, dict) else None
@@ -373,7 +373,7 @@ def _llamafactory(text: str, file: str, **cols: Optional[str]) -> TrainingLog:
         if not raw.strip():
             continue
         try:
-            row = json.loads(raw)
+            row = json_loads(raw)
         except json.JSONDecodeError as e:
             if i == last and rows:
                 notes.append(f"line {i + 1} is cut off (the run may have stopped while writing); skipped")
@@ -426,7 +426,7 @@ def _jsonl(text: str, file: str, **cols: Optional[str]) -> TrainingLog:
         if not raw.strip():
             continue
         try:
-            row = json.loads(raw)
+            row = json_loads(raw)
         except json.JSONDecodeError as e:
             if i == last and rows:
                 notes.append(f"line {i + 1} is cut off (the run may have stopped while writing); skipped")
@@ -486,6 +486,11 @@ def _csv(text: str, file: str, **cols: Optional[str]) -> TrainingLog:
     return _build(rows, c, file=file, fmt=fmt)
 
 
+def log_text(path: str | Path) -> str:
+    """A log file's text, through the shared reader (size limit, special files, UTF-8, OS errors)."""
+    return read_text(path, limit=LIMITS["log"], what="a training log")
+
+
 def read_generic(text: str, file: str, cols: dict[str, Optional[str]]) -> TrainingLog:
     """JSON, JSONL, CSV or Trainer stdout whose format the table's recognisers did not claim.
 
@@ -497,15 +502,15 @@ def read_generic(text: str, file: str, cols: dict[str, Optional[str]]) -> Traini
         raise UserError("empty file, expected a training log", file=file)
     if stripped[0] in "{[":
         try:
-            data = json.loads(text)
+            data = json_loads(text)
         except json.JSONDecodeError as whole:
             first = stripped.split("\n", 1)[0]
             try:
-                first_ok = isinstance(json.loads(first), dict)
+                first_ok = isinstance(json_loads(first), dict)
             except json.JSONDecodeError:
                 first_ok = False
             if first_ok:
-                if _LF_KEYS <= set(json.loads(first)):
+                if _LF_KEYS <= set(json_loads(first)):
                     return _llamafactory(text, file, **cols)
                 return _jsonl(text, file, **cols)
             if _STDOUT_DICT.search(text):

@@ -15,7 +15,8 @@ import re
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
-from advisor.core.io import read_text
+from advisor.core.io import json_loads
+from advisor.core.triage.logs.base import log_text as read_text
 from advisor.core.triage.logs import base
 from advisor.core.triage.logs.base import TrainingLog, _build, _classify
 from advisor.core.triage.logs.stream import iter_log_history, slim
@@ -42,11 +43,9 @@ def _whole(path: Path, file: str) -> Optional[Iterator[tuple[int, Any]]]:
         return None
     text = read_text(path)
     try:
-        data = json.loads(text)
+        data = json_loads(text)
     except json.JSONDecodeError as e:
         raise UserError(f"malformed JSON: {e.msg}", file=file, line=e.lineno, column=e.colno) from None
-    except RecursionError:
-        return None  # the stream says where it nests too deeply
     hist = data.get("log_history") if isinstance(data, dict) else None
     if not isinstance(hist, list):
         raise UserError("expected 'log_history' to be a list of log rows", file=file, key="log_history")
@@ -406,7 +405,7 @@ def mistral_job(path: Path, file: str, cols: Cols, progress: Optional[Progress] 
     """
     text = read_text(path)
     try:
-        data = json.loads(text)
+        data = json_loads(text)
     except json.JSONDecodeError as e:
         raise UserError(f"malformed JSON: {e.msg}", file=file, line=e.lineno, column=e.colno) from None
     cps = data.get("checkpoints") if isinstance(data, dict) else None

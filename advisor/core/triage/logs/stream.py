@@ -15,6 +15,7 @@ import os
 import re
 from typing import Any, Iterator, Optional
 
+from advisor.core.io import json_raw_decode
 from advisor.core.triage.progress import Progress
 from advisor.errors import UserError
 
@@ -73,7 +74,13 @@ def iter_log_history(path: str, file: str, progress: Optional[Progress] = None) 
     Raises:
         UserError: no ``log_history`` list, or malformed JSON (line and column named).
     """
-    dec = json.JSONDecoder()
+    try:
+        yield from _entries(path, file, progress)
+    except UnicodeDecodeError as e:
+        raise UserError(f"not UTF-8 text (byte {e.start} of a chunk); save the file as UTF-8", file=file) from None
+
+
+def _entries(path: str, file: str, progress: Optional[Progress]) -> Iterator[tuple[int, Any]]:
     with open(path, encoding="utf-8") as fh:
         if progress is not None:
             progress.start(os.fstat(fh.fileno()).st_size, f"reading {os.path.basename(file)}")
@@ -105,14 +112,12 @@ def iter_log_history(path: str, file: str, progress: Optional[Progress] = None) 
             first = False
             while True:
                 try:
-                    obj, end = dec.raw_decode(r.buf, r.pos)
+                    obj, end = json_raw_decode(r.buf, r.pos)
                     break
                 except json.JSONDecodeError as e:
                     # An entry cut by the chunk boundary decodes once the next chunk is in.
                     if not r.more():
                         raise r.fail(e.msg, e.pos) from None
-                except RecursionError:
-                    raise r.fail("nested too deeply", r.pos) from None
             yield r.line, obj
             r.line += r.buf.count("\n", r.pos, end)
             r.pos = end
@@ -131,7 +136,6 @@ def iter_array(fh, file: str, on_read=None) -> Iterator[tuple[int, Any]]:
             if on_read:
                 on_read(n)
 
-    dec = json.JSONDecoder()
     r = _Reader(fh, file, _P())
     if r.peek() != "[":
         raise r.fail("expected a JSON array", r.pos)
@@ -151,13 +155,11 @@ def iter_array(fh, file: str, on_read=None) -> Iterator[tuple[int, Any]]:
         first = False
         while True:
             try:
-                obj, end = dec.raw_decode(r.buf, r.pos)
+                obj, end = json_raw_decode(r.buf, r.pos)
                 break
             except json.JSONDecodeError as e:
                 if not r.more():
                     raise r.fail(e.msg, e.pos) from None
-            except RecursionError:
-                raise r.fail("nested too deeply", r.pos) from None
         yield r.line, obj
         r.line += r.buf.count("\n", r.pos, end)
         r.pos = end

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from advisor.core.triage.logs import readers
-from advisor.core.triage.logs.base import _LF_KEYS, _STDOUT_DICT, TrainingLog, _csv, _llamafactory
+from advisor.core.triage.logs.base import _LF_KEYS, _STDOUT_DICT, TrainingLog, _csv, _llamafactory, log_text
 from advisor.core.triage.progress import Progress
+from advisor.core.io import LIMITS, json_loads, os_error, read_bytes
 from advisor.errors import UserError
 
 HEAD_BYTES = 1 << 16
@@ -64,22 +65,18 @@ class LogFormat:
 
 def _json_first(s: Sniff) -> Optional[dict]:
     try:
-        v = json.loads(s.first_line)
-    except (json.JSONDecodeError, RecursionError):
+        v = json_loads(s.first_line)
+    except json.JSONDecodeError:
         return None
     return v if isinstance(v, dict) else None
 
 
 def _lf(path, file, cols, progress=None):
-    from advisor.core.io import read_text
-
-    return _llamafactory(read_text(path), file, **cols)
+    return _llamafactory(log_text(path), file, **cols)
 
 
 def _csv_known(path, file, cols, progress=None):
-    from advisor.core.io import read_text
-
-    return _csv(read_text(path), file, **cols)
+    return _csv(log_text(path), file, **cols)
 
 
 _MLX_RE = re.compile(r"^Iter \d+: (?:Train|Val) loss ", re.M)
@@ -222,20 +219,12 @@ def help_lines() -> str:
 
 
 def sniff(path: Path) -> Sniff:
-    """Name and first 64 KiB of ``path`` (errors as the other readers word them)."""
-    from advisor.core.io import read_text  # noqa: F401 - same error wording for missing files
-
+    """Name and first 64 KiB of ``path`` (a regular file: :func:`read_file` has checked)."""
     try:
         with open(path, "rb") as fh:
             raw = fh.read(HEAD_BYTES)
-    except FileNotFoundError:
-        raise UserError("file not found", file=str(path)) from None
-    except IsADirectoryError:
-        raise UserError("is a directory, expected a file", file=str(path)) from None
-    except PermissionError:
-        raise UserError("permission denied", file=str(path)) from None
     except OSError as e:
-        raise UserError(f"cannot read: {e.strerror or e}", file=str(path)) from None
+        raise os_error(e, str(path)) from None
     binary = b"\x00" in raw[:4096]
     try:
         head = raw.decode("utf-8")
@@ -265,6 +254,25 @@ def read_file(path: Path, file: str, cols: dict, progress: Optional[Progress] = 
         UserError: unreadable, malformed or unrecognised; an unrecognised file's
             message lists the formats that are read.
     """
+    import os
+    import stat
+    import tempfile
+
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        raise os_error(e, file) from None
+    if not stat.S_ISREG(st.st_mode):
+        # A pipe (<(...)) can be read once: bounded into a temporary file, then read like any other.
+        # Anything else that is not a regular file is refused by the shared reader, with its reason.
+        data = read_bytes(path, limit=LIMITS["log"], what="a training log")
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = Path(tmp) / "log"
+            copy.write_bytes(data)
+            return read_file(copy, file, cols, progress)
+    if st.st_size > LIMITS["log"]:
+        raise UserError(f"larger than the {LIMITS['log'] // (1024 * 1024)} MiB limit for a training log "
+                        "(docs/limits.md)", file=file)
     fmt = detect(path)
     try:
         return fmt.read(path, file, cols, progress)
