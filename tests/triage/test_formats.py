@@ -151,7 +151,7 @@ def test_folder_uses_the_newest_checkpoint_and_says_why(fm):
 def test_folder_without_logs_is_exit_2(tmp_path):
     with pytest.raises(UserError) as e:
         read_log(tmp_path)
-    assert "no training log in this folder" in str(e.value) and "trainer_log.jsonl" in str(e.value)
+    assert "is a directory with no training log in it" in str(e.value) and "trainer_log.jsonl" in str(e.value)
 
 
 def test_unsupported_file_names_the_formats_read(tmp_path):

@@ -43,8 +43,19 @@ def read_log(path: str | Path, *, step_col: Optional[str] = None, loss_col: Opti
     """
     from advisor.core.triage.logs.folder import read_folder
 
+    import os
+    import stat
+
+    from advisor.core.io import os_error
+
     p = Path(path)
     cols = {"step_col": step_col, "loss_col": loss_col, "eval_col": eval_col}
-    if p.is_dir():
+    try:
+        is_dir = stat.S_ISDIR(os.stat(p).st_mode)
+    except FileNotFoundError:
+        is_dir = False  # the reader says "file not found"
+    except OSError as e:
+        raise os_error(e, str(path)) from None
+    if is_dir:
         return read_folder(p, str(path), cols, read_file, progress)
     return read_file(p, str(path), cols, progress)

@@ -71,7 +71,7 @@ def read_folder(folder: Path, file: str, cols: dict, read_file, progress: Option
     """
     cands = candidates(folder)
     if not cands:
-        raise UserError("no training log in this folder: looked for trainer_state.json, checkpoint-*/trainer_state.json, "
+        raise UserError("is a directory with no training log in it: looked for trainer_state.json, checkpoint-*/trainer_state.json, "
                         "trainer_log.jsonl, runs/**/events.out.tfevents.*, README.md (model card), files/output.log "
                         "(W&B), step_wise_training_metrics.csv, log_*.txt, metrics.csv", file=file)
     read: list[tuple[TrainingLog, Path, str]] = []
