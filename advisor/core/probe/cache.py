@@ -106,7 +106,12 @@ class ResponseCache:
             self._db.executescript(_SCHEMA)
             cols = {row[1] for row in self._db.execute("PRAGMA table_info(responses)")}
             if "served_model" not in cols:  # a cache written by an earlier version
-                self._db.execute("ALTER TABLE responses ADD COLUMN served_model TEXT")
+                try:
+                    self._db.execute("ALTER TABLE responses ADD COLUMN served_model TEXT")
+                except sqlite3.OperationalError as e:
+                    # another run opening the same new cache at the same moment added it first
+                    if "duplicate column" not in str(e):
+                        raise
         except sqlite3.Error as e:
             raise UserError(f"cannot open the probe cache: {e}", file=str(self.path)) from None
 
