@@ -152,6 +152,8 @@ class Cond(BaseModel):
 def _fmt(v: Any) -> str:
     if isinstance(v, bool):
         return "yes" if v else "no"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))  # limits are stored as floats; a person wrote 200, not 200.0
     return str(v)
 
 

@@ -134,6 +134,9 @@ class ModelServer:
         self.hang_s = hang_s
         self.requests: Counter[str] = Counter()  # model -> requests received
         self.attempts: Counter[str] = Counter()  # request fingerprint -> attempts
+        # (model, request fingerprint) -> faults this server injected: what a test planted,
+        # as opposed to retries a slow machine adds (a client timeout on a healthy request)
+        self.faults: Counter[tuple[str, str]] = Counter()
         self.headers_seen: list[dict[str, str]] = []
         self.app = web.Application()
         self.app.router.add_post("/v1/chat/completions", self.chat)
@@ -159,6 +162,7 @@ class ModelServer:
             self.first_in = self.last_out = None
             self.requests.clear()
             self.attempts.clear()
+            self.faults.clear()
             self.headers_seen.clear()
 
     async def chat(self, request: web.Request) -> web.StreamResponse:
@@ -186,7 +190,9 @@ class ModelServer:
             key = request.headers.get("Authorization", "").removeprefix("Bearer ")
             return web.json_response({"error": {"message": f"Incorrect API key provided: {key}",
                                                 "type": "invalid_request_error"}}, status=401)
-        if fault and attempt == 1:
+        if fault and attempt == 1 and fault in ("429", "500", "garbage", "hang"):
+            with self._lock:
+                self.faults[(model, fp)] += 1
             if fault == "429":
                 return web.json_response({"error": {"message": "slow down", "type": "rate_limit"}},
                                          status=429, headers={"Retry-After": "0"})

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import resource
+import signal
 from pathlib import Path
 
 from textual.widgets import Input, OptionList
@@ -136,20 +139,28 @@ async def test_a_finished_session_resumes_on_its_result(make_app, kb, session_di
         assert screen.interview.effective_answers() == Answers.from_flat(EXPECTED_VALUES)
 
 
-async def test_a_failed_save_keeps_the_previous_file_and_the_app_running(make_app, kb, session_dir, monkeypatch):
+@contextlib.contextmanager
+def files_cannot_grow_past(size: int):
+    """A real write failure, as on a full disk: the OS refuses (EFBIG) any file write past ``size`` bytes."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an error from write(), not a killed process
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, old_handler)
+
+
+async def test_a_failed_save_keeps_the_previous_file_and_the_app_running(make_app, kb, session_dir):
     app = make_app()
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.press("1")
         await answer(pilot, SCRIPT["task.description"])
         [path] = session_files(session_dir)
         before = path.read_text(encoding="utf-8")
-
-        def full_disk(src, dst):
-            raise OSError(28, "No space left on device")
-
-        monkeypatch.setattr(os, "replace", full_disk)
-        await answer(pilot, SCRIPT["task.type"])
-        monkeypatch.undo()
+        with files_cannot_grow_past(len(before.encode()) // 2):  # the next save is longer than this
+            await answer(pilot, SCRIPT["task.type"])
         assert isinstance(app.screen, InterviewScreen), "the interview goes on"
         assert (await current_form(pilot)).question.key == "task.metric_defined"
         assert path.read_text(encoding="utf-8") == before, "the last good save is intact"

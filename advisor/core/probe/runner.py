@@ -43,6 +43,7 @@ from advisor.core.io import clean_surrogates
 from advisor.core.probe import direct
 from advisor.core.probe.cache import CacheWriteError, CachedResponse, ResponseCache, request_key
 from advisor.core.probe.config import Endpoint, RouterSpec
+from advisor.core.redact import redact  # noqa: F401  (one redaction for every error text; callers import it here)
 
 Messages = list[dict[str, str]]
 
@@ -127,21 +128,6 @@ class RunTotals:
     sending_s: Optional[float] = None  # first request out to last answer in
     _t_first: Optional[float] = None
     _t_last: Optional[float] = None
-
-
-_SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD)", re.I)
-
-
-def redact(text: str) -> str:
-    """Remove the values of secret-looking environment variables from ``text``.
-
-    Error messages from providers sometimes echo request details; nothing that
-    ends up in the output or cache may contain a key.
-    """
-    for name, value in os.environ.items():
-        if value and len(value) >= 6 and _SECRET_NAME.search(name) and value in text:
-            text = text.replace(value, "[redacted]")
-    return re.sub(r"\bsk-[A-Za-z0-9_\-]{8,}", "[redacted]", text)
 
 
 _LITELLM: Any = None
