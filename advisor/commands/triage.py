@@ -14,6 +14,15 @@ SYMPTOMS = ("worse_general_better_target", "worse_everything", "better_offline_w
             "incoherent_outputs", "good_early_worse_later")
 
 
+def _format_help_with_formats(self) -> str:
+    """``--help`` lists the log formats from the format table, imported only when help is shown."""
+    from advisor.core.triage.logs.table import help_lines
+
+    self.epilog = help_lines()
+    self.formatter_class = argparse.RawDescriptionHelpFormatter
+    return super(type(self), self).format_help()
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "triage",
@@ -22,10 +31,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "files, the best checkpoint, first checks and fixes. Formats are detected from the content "
         "(docs/triage.md lists them).",
     )
+    # The same parser class as every subcommand (its error wording), plus the format list in --help.
+    p.__class__ = type("TriageParser", (type(p),), {"format_help": _format_help_with_formats})
     p.add_argument("--symptom", metavar="ID", choices=SYMPTOMS, help="what you see: " + ", ".join(SYMPTOMS))
-    p.add_argument("--log", metavar="FILE", help="training log: trainer_state.json, Trainer stdout, OpenAI or Lightning metrics CSV, CSV/JSONL")
-    p.add_argument("--train", metavar="FILE", help="training set (JSONL or JSON array: chat, prompt/completion, alpaca, preference, OpenAI DPO)")
+    p.add_argument("--log", metavar="PATH", help="training log, or the folder a trainer wrote (its newest log is used, "
+                   "and the report says which and why); formats below")
+    p.add_argument("--train", metavar="FILE", help="training set (JSONL or JSON array: chat, prompt/completion, alpaca, "
+                   "preference, OpenAI DPO, instruction/response, question/answer, input/output, Gemini contents)")
     p.add_argument("--eval", metavar="FILE", help="eval set (same formats); checked for leakage against --train")
+    p.add_argument("--fields", metavar="MAP", help="read the datasets' examples through this key mapping, e.g. "
+                   "prompt=question,completion=answer (roles: prompt, completion, system, rejected)")
     p.add_argument("--lr", type=float, metavar="X", help="learning rate used (overrides the log's)")
     p.add_argument("--epochs", type=float, metavar="N", help="epochs trained (overrides the log's)")
     p.add_argument("--method", choices=("full", "lora"), help="fine-tuning method")
@@ -56,12 +71,12 @@ def run(args: argparse.Namespace) -> int:
         )
     from advisor.commands.term import progress_allowed
 
-    progress = _FileProgress() if (args.train or args.eval) and progress_allowed() else None
+    progress = _FileProgress() if (args.log or args.train or args.eval) and progress_allowed() else None
     try:
         report = run_triage(
             log=args.log, train=args.train, eval=args.eval, symptom=args.symptom, lr=args.lr, epochs=args.epochs,
             method=args.method, probe=args.probe, step_col=args.step_col, loss_col=args.loss_col,
-            eval_col=args.eval_col, progress=progress,
+            eval_col=args.eval_col, progress=progress, fields=args.fields,
         )
     finally:
         if progress is not None:
@@ -87,64 +102,75 @@ def run(args: argparse.Namespace) -> int:
 
 
 class _FileProgress:
-    """The core's Progress protocol as a transient rich bar on standard error (big datasets take seconds)."""
+    """The core's Progress protocol as a transient rich bar on standard error.
+
+    The bar appears only once a read has taken a second (big logs and
+    datasets), so quick runs print nothing extra; rich is imported then too.
+    """
+
+    DELAY = 1.0
 
     def __init__(self) -> None:
+        import time
+
+        self._clock = time.monotonic
+        self._bar = None
+        self._task = None
+        self._total = 1
+        self._done = 0
+        self._desc = ""
+        self._t0 = self._clock()
+
+    def _show(self) -> None:
         from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
         self._bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                              TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-        self._task = None
-        self._total = 1
         self._bar.start()
+        self._task = self._bar.add_task(self._desc, total=self._total, completed=self._done)
 
     def start(self, total: int, description: str = "") -> None:
-        if self._task is not None:
+        self._total, self._done, self._desc = max(total, 1), 0, description
+        self._t0 = self._clock()
+        if self._bar is not None:
             self._bar.remove_task(self._task)
-        self._total = max(total, 1)
-        self._task = self._bar.add_task(description, total=self._total)
+            self._task = self._bar.add_task(description, total=self._total)
 
     def update(self, n: int = 1) -> None:
-        if self._task is not None:
+        self._done += n
+        if self._bar is None and self._clock() - self._t0 >= self.DELAY:
+            self._show()
+        elif self._bar is not None:
             self._bar.advance(self._task, n)
 
     def complete(self) -> None:
-        if self._task is not None:
+        self._done = self._total
+        if self._bar is not None:
             self._bar.update(self._task, completed=self._total)
 
     def stop(self) -> None:
-        self._bar.stop()
+        if self._bar is not None:
+            self._bar.stop()
 
 
 def loss_chart(data: dict, width: int = 100, height: int = 16) -> str | None:
     """The loss curves drawn with plotext (ANSI text), or None without curves.
 
-    Train loss, every eval loss, one marker style each so the lines stay
-    distinguishable without colour; NaN/Inf points are left out.
+    Train loss and every eval loss, one marker style each so the lines stay
+    distinguishable without colour; NaN/Inf points left out. The y range,
+    whole-number ticks and the labelled best checkpoint come from
+    :func:`advisor.core.triage.chart.plan` (the TUI and the record use it too).
     """
     import plotext as plt
 
-    curves = [c for c in data.get("curves") or [] if c.get("kind") in ("train", "eval")]
-    drawn = 0
+    from advisor.core.triage.chart import draw_plotext
+
     plt.clear_figure()
     plt.plotsize(width, height)
     plt.theme("clear")
-    markers = ["braille", "x", "o", "+", "*"]
-    for i, c in enumerate(curves):
-        pts = [(s, v) for s, v in c.get("points") or [] if v is not None]
-        if len(pts) < 2:
-            continue
-        plt.plot([p[0] for p in pts], [p[1] for p in pts], label=c["name"].replace("_", " "),
-                 marker=markers[min(i, len(markers) - 1)])
-        drawn += 1
-    if not drawn:
+    if not draw_plotext(plt, data):
         return None
-    plt.xlabel("step")
-    plt.title("loss by step")
-    best = data.get("best_checkpoint")
-    if best:
-        plt.vline(best["step"])
     return plt.build()
 
 
@@ -173,7 +199,12 @@ def print_report(data: dict, console) -> None:
         console.print("[bold]Best checkpoint:[/bold] none (no eval loss in the log)")
     chart = loss_chart(data, width=max(40, min(console.width, 120) - 2))
     if chart:
+        from advisor.core.triage.chart import plan
+
         console.print(Text.from_ansi(chart))
+        p = plan(data)
+        if p is not None and p.clipped:
+            console.print(f"[dim]{p.clipped[0].upper() + p.clipped[1:]}; the vertical line is the best checkpoint.[/dim]")
     findings = data.get("findings") or []
     if findings:
         t = Table(title="Findings", show_lines=False, expand=True)

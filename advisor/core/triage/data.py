@@ -56,8 +56,14 @@ FORMAT_KEYS = {
     "alpaca": "instruction/input/output",
     "preference": "prompt/chosen/rejected",
     "openai_dpo": "input/preferred_output/non_preferred_output",
+    "instruction_response": "instruction/response (Dolly: + context)",
+    "question_answer": "question/answer (+ context)",
+    "input_output": "input/output",
+    "gemini": "contents (Gemini / Vertex AI: role user|model, parts[].text)",
     "text": "text",
+    "fields": "any keys, mapped with --fields prompt=KEY,completion=KEY",
 }
+FIELD_ROLES = ("prompt", "completion", "system", "rejected")
 MAX_LISTED = 10
 
 
@@ -80,6 +86,8 @@ def _detect(obj: dict) -> Optional[str]:
     keys = obj.keys()
     if "messages" in keys:
         return "chat"
+    if "contents" in keys and isinstance(obj.get("contents"), list):
+        return "gemini"
     if "preferred_output" in keys or "non_preferred_output" in keys:
         return "openai_dpo"
     if "chosen" in keys and "rejected" in keys:
@@ -88,6 +96,12 @@ def _detect(obj: dict) -> Optional[str]:
         return "prompt_completion"
     if "instruction" in keys and "output" in keys:
         return "alpaca"
+    if "instruction" in keys and "response" in keys:
+        return "instruction_response"
+    if "question" in keys and ("answer" in keys or "answers" in keys):
+        return "question_answer"
+    if "input" in keys and "output" in keys and not isinstance(obj.get("input"), dict):
+        return "input_output"
     if "text" in keys and len(keys) <= 3:
         return "text"
     return None
@@ -134,6 +148,49 @@ def _last_assistant(v: Any, key: str) -> str:
     return next((c for r, c in reversed(msgs) if r == "assistant"), msgs[-1][1])
 
 
+def _str(obj: dict, key: str) -> str:
+    v = obj.get(key)
+    if not isinstance(v, str):
+        raise _Bad(f"'{key}' must be a string (got {type(v).__name__})")
+    return v
+
+
+def parse_fields(spec: Optional[str]) -> Optional[dict[str, str]]:
+    """``--fields prompt=question,completion=answer`` as ``{"prompt": "question", "completion": "answer"}``.
+
+    Roles: ``prompt`` and ``completion`` (required), ``system`` and ``rejected`` (optional).
+
+    Raises:
+        UserError: an unknown role, a missing ``=``, or no prompt/completion.
+    """
+    if spec is None:
+        return None
+    out: dict[str, str] = {}
+    for part in spec.split(","):
+        role, sep, key = (x.strip() for x in part.partition("="))
+        if not sep or not key:
+            raise UserError(f"--fields: expected ROLE=KEY pairs separated by commas (got {part!r})")
+        if role not in FIELD_ROLES:
+            raise UserError(f"--fields: unknown role {role!r}; expected one of: {', '.join(FIELD_ROLES)}")
+        out[role] = key
+    missing = [r for r in ("prompt", "completion") if r not in out]
+    if missing:
+        raise UserError(f"--fields: missing {' and '.join(missing)} (e.g. --fields prompt=question,completion=answer)")
+    return out
+
+
+def _mapped(obj: dict, fields: dict[str, str], line: int) -> Example:
+    for role in ("prompt", "completion"):
+        if fields[role] not in obj:
+            raise _Bad(f"missing key {fields[role]!r} (mapped to {role} by --fields)")
+    sys_v = obj.get(fields["system"]) if "system" in fields else None
+    rej = obj.get(fields["rejected"]) if "rejected" in fields else None
+    return Example(line, _text_or_messages(obj[fields["prompt"]], fields["prompt"]),
+                   _last_assistant(obj[fields["completion"]], fields["completion"]),
+                   sys_v if isinstance(sys_v, str) else None,
+                   _last_assistant(rej, fields["rejected"]) if rej is not None else None)
+
+
 def _extract(obj: dict, fmt: str, line: int) -> Example:
     if fmt == "chat":
         msgs = _messages(obj.get("messages"), "messages")
@@ -157,8 +214,57 @@ def _extract(obj: dict, fmt: str, line: int) -> Example:
                        obj.get("system") if isinstance(obj.get("system"), str) else None)
     if fmt == "preference":
         prompt = obj.get("prompt", "")
-        return Example(line, _text_or_messages(prompt, "prompt") if prompt else "",
-                       _last_assistant(obj["chosen"], "chosen"), None, _last_assistant(obj["rejected"], "rejected"))
+        if prompt:
+            text = _text_or_messages(prompt, "prompt")
+        elif isinstance(obj["chosen"], list):
+            # TRL's implicit-prompt rows: chosen and rejected are whole conversations; the prompt is the
+            # conversation before the final assistant turn (without it every row would share an empty input).
+            msgs = _messages(obj["chosen"], "chosen")
+            cut = max((i for i, (r, _) in enumerate(msgs) if r == "assistant"), default=len(msgs))
+            text = "\n".join(f"{r}: {c}" for r, c in msgs[:cut] if r not in ("system", "developer"))
+        else:
+            text = ""
+        return Example(line, text, _last_assistant(obj["chosen"], "chosen"), None,
+                       _last_assistant(obj["rejected"], "rejected"))
+    if fmt == "instruction_response":
+        ins, ctx = _str(obj, "instruction"), obj.get("context") or ""
+        if not isinstance(ctx, str):
+            raise _Bad(f"'context' must be a string (got {type(ctx).__name__})")
+        return Example(line, ins + ("\n" + ctx if ctx else ""), _str(obj, "response"))
+    if fmt == "question_answer":
+        q, ctx = _str(obj, "question"), obj.get("context") or ""
+        if not isinstance(ctx, str):
+            raise _Bad(f"'context' must be a string (got {type(ctx).__name__})")
+        ans = obj.get("answer", obj.get("answers"))
+        if isinstance(ans, dict):  # SQuAD: {"text": [...], "answer_start": [...]}
+            ans = ans.get("text")
+        if isinstance(ans, list):
+            ans = next((a for a in ans if isinstance(a, str)), "")
+        if not isinstance(ans, str):
+            raise _Bad(f"'answer' must be a string, a list of strings or {{'text': [...]}} (got {type(ans).__name__})")
+        return Example(line, (ctx + "\n" if ctx else "") + q, ans)
+    if fmt == "input_output":
+        return Example(line, _text_or_messages(obj["input"], "input"), _last_assistant(obj["output"], "output"))
+    if fmt == "gemini":
+        turns = []
+        for i, t in enumerate(obj["contents"]):
+            if not isinstance(t, dict) or t.get("role") not in ("user", "model", "function"):
+                raise _Bad(f"contents[{i}] must be an object with role 'user' or 'model' and 'parts'")
+            parts = t.get("parts")
+            if not isinstance(parts, list):
+                raise _Bad(f"contents[{i}].parts must be a list of {{'text': ...}}")
+            turns.append((t["role"], " ".join(p["text"] for p in parts if isinstance(p, dict)
+                                              and isinstance(p.get("text"), str))))
+        if not turns or turns[-1][0] != "model":
+            raise _Bad("the last turn must be the model's reply (role 'model')")
+        si = obj.get("systemInstruction") or obj.get("system_instruction")
+        system = None
+        if isinstance(si, dict) and isinstance(si.get("parts"), list):
+            system = " ".join(p.get("text", "") for p in si["parts"] if isinstance(p, dict)) or None
+        body = "\n".join(f"{'assistant' if r == 'model' else r}: {c}" for r, c in turns[:-1])
+        return Example(line, body, turns[-1][1], system)
+    if fmt == "fields":
+        raise AssertionError("mapped by DatasetChecker")  # pragma: no cover
     if fmt == "openai_dpo":
         for k in ("input", "preferred_output", "non_preferred_output"):
             if k not in obj:
@@ -201,10 +307,17 @@ def iter_records(path: str, on_read: Optional[Callable[[int], None]] = None) -> 
             first = head.lstrip()[:1]
             fh.seek(0)
             if first == "[":
-                text = fh.read()
-                if on_read:
-                    on_read(len(text))
-                yield from _iter_array(text)
+                # Element by element, 1 MiB at a time: a big JSON-array dataset is never held whole.
+                from advisor.core.triage.logs.stream import iter_array
+
+                try:
+                    for line, obj in iter_array(fh, path, on_read):
+                        yield line, obj, None
+                except UserError as e:
+                    msg = e.message.removeprefix("malformed JSON: ")
+                    yield e.line or 1, None, ("not valid JSON (the array is not closed with ']')" if "not closed" in msg
+                                              else f"not valid JSON ({msg} at column {e.column}); the rest of the "
+                                              "array was not read")
                 return
             pending = 0
             for lineno, raw in enumerate(fh, start=1):
@@ -223,28 +336,6 @@ def iter_records(path: str, on_read: Optional[Callable[[int], None]] = None) -> 
                 on_read(pending)
         except UnicodeDecodeError as e:
             raise UserError(f"not UTF-8 text (byte {e.start})", file=path) from None
-
-
-def _iter_array(text: str) -> Iterator[tuple[int, Any, Optional[str]]]:
-    pos = text.index("[") + 1
-    line = text.count("\n", 0, pos) + 1
-    skip = re.compile(r"[\s,]*")
-    while True:
-        nxt = skip.match(text, pos).end()
-        line += text.count("\n", pos, nxt)
-        if nxt >= len(text):
-            yield line, None, "not valid JSON (the array is not closed with ']')"
-            return
-        if text[nxt] == "]":
-            return
-        try:
-            obj, end = json_raw_decode(text, nxt)
-        except json.JSONDecodeError as e:
-            yield e.lineno, None, f"not valid JSON ({e.msg} at column {e.colno}); the rest of the array was not read"
-            return
-        yield line, obj, None
-        line += text.count("\n", nxt, end)
-        pos = end
 
 
 def _norm(s: str) -> str:
@@ -361,7 +452,9 @@ class DatasetScan:
 class DatasetChecker:
     """Stream a training set (and optionally an eval set) and collect the checks."""
 
-    def __init__(self, th: Thresholds, progress: Optional[Progress] = None) -> None:
+    def __init__(self, th: Thresholds, progress: Optional[Progress] = None,
+                 fields: Optional[dict[str, str]] = None) -> None:
+        self.fields = fields
         from datasketch import MinHashLSH
 
         self.th = th
@@ -389,7 +482,7 @@ class DatasetChecker:
             if not isinstance(obj, dict):
                 self._error(scan, line, f"expected a JSON object (got {type(obj).__name__})")
                 continue
-            fmt = _detect(obj)
+            fmt = "fields" if self.fields else _detect(obj)
             if fmt is None:
                 keys = ", ".join(list(obj)[:8]) or "none"
                 self._error(scan, line, "unrecognised example: expected the keys of one of "
@@ -402,7 +495,7 @@ class DatasetChecker:
                             f"(detected at line {scan.format_line})")
                 continue
             try:
-                yield _extract(obj, fmt, line)
+                yield _mapped(obj, self.fields, line) if self.fields else _extract(obj, fmt, line)
             except _Bad as e:
                 self._error(scan, line, str(e))
             except KeyError as e:
@@ -711,7 +804,8 @@ def _train_findings(scan: DatasetScan, th: Thresholds, stats: dict) -> list[Find
 
 
 def check_datasets(train: Optional[str], eval_: Optional[str], th: Thresholds,
-                   progress: Optional[Progress] = None) -> tuple[list[Finding], dict]:
+                   progress: Optional[Progress] = None,
+                   fields: Optional[dict[str, str]] = None) -> tuple[list[Finding], dict]:
     """Check a training set and/or an eval set.
 
     Args:
@@ -719,6 +813,7 @@ def check_datasets(train: Optional[str], eval_: Optional[str], th: Thresholds,
         eval_: path of the eval set, if any (leakage needs both).
         th: the runbook's thresholds.
         progress: told how much of each file has been read (one phase per file).
+        fields: ``--fields`` (role -> key): read every example through this mapping instead of detecting.
 
     Returns:
         The findings and per-dataset statistics (``{"train": {...}, "eval": {...}}``).
@@ -726,7 +821,7 @@ def check_datasets(train: Optional[str], eval_: Optional[str], th: Thresholds,
     Raises:
         UserError: a file is missing, unreadable, or holds no usable example.
     """
-    checker = DatasetChecker(th, progress)
+    checker = DatasetChecker(th, progress, fields)
     findings: list[Finding] = []
     stats: dict[str, Any] = {}
     if train:

@@ -34,6 +34,51 @@ from advisor.core.triage.models import BestCheckpoint, Curve, Finding
 from advisor.core.triage.runbook import Thresholds
 
 
+# Detector constants (docs/triage.md states each trigger; tests pin both sides of each).
+DIVERGENCE_SIGMAS = 4.0
+DIVERGENCE_REL = 0.25
+SPIKE_SIGMAS = 6.0
+SPIKE_REL = 0.5
+GRAD_SPIKE_X = 10.0
+GRAD_BASELINE = 5
+# Findings from the curves that show the run was unstable; without any of them a learning rate
+# above the rule-of-thumb range is a note, not a diagnosis.
+INSTABILITY = ("loss_divergence", "loss_spike", "grad_norm_spike", "non_finite_loss", "eval_loss_rising")
+
+
+def running_median(y: np.ndarray, k: int) -> np.ndarray:
+    """Centred running median of odd window ``k``; the window shrinks at both ends (vectorised)."""
+    n, h = len(y), k // 2
+    out = np.empty(n)
+    if n >= k:
+        out[h:n - h] = np.median(np.lib.stride_tricks.sliding_window_view(y, k), axis=1)
+    for i in list(range(min(h, n))) + list(range(max(h, n - h), n)):
+        out[i] = np.median(y[max(0, i - h): i + h + 1])
+    return out
+
+
+def trailing_median(y: np.ndarray, k: int) -> np.ndarray:
+    """``out[i]`` = median of the ``k`` points before ``i`` (NaN for the first ``k``)."""
+    out = np.full(len(y), np.nan)
+    if len(y) > k:
+        out[k:] = np.median(np.lib.stride_tricks.sliding_window_view(y, k)[:-1], axis=1)
+    return out
+
+
+_SMOOTH_CACHE: dict = {}
+
+
+def smooth(points: list[Point]) -> "Smooth":
+    """:class:`Smooth` of a point list, computed once per list (detectors share the training curve's)."""
+    key = (id(points), len(points))
+    got = _SMOOTH_CACHE.get(key)
+    if got is None or got.points is not points:
+        if len(_SMOOTH_CACHE) > 64:
+            _SMOOTH_CACHE.clear()
+        got = _SMOOTH_CACHE[key] = Smooth(points)
+    return got
+
+
 class Smooth:
     """A smoothed view of one series with its noise estimate (see the module docstring)."""
 
@@ -51,7 +96,7 @@ class Smooth:
             k = max(5, min(21, (n // 8) | 1))
             h = k // 2
             self.k = k
-            self.s = np.array([np.median(self.y[max(0, i - h): i + h + 1]) for i in range(n)])
+            self.s = running_median(self.y, k)
             # Noise from first differences: a smooth trend barely moves them, and unlike
             # residuals around a short median they are not shrunk toward zero.
             d = np.diff(self.y)
@@ -114,7 +159,7 @@ def _rise_after_best(series: Series, *, flip: bool = False, min_rel_dense: float
     pts = series.finite()
     if len(pts) < 3:
         return None
-    sm = Smooth(pts)
+    sm = smooth(pts)
     sign = -1.0 if flip else 1.0
     s = sign * sm.s
     y = sign * sm.y
@@ -202,23 +247,27 @@ def _d_non_finite(log: TrainingLog) -> list[Finding]:
 def _d_degenerate(log: TrainingLog, th: Thresholds) -> list[Finding]:
     """Training loss exactly 0, constant, or near 0 (memorised)."""
     pts = log.train_loss.finite()
-    if len(pts) < 3:
+    if not pts:
         return []
     vals = [p.value for p in pts]
     zeros = [p for p in pts if p.value == 0.0]
-    if len(zeros) >= 3 or vals[-1] == 0.0:
+    # A loss of exactly 0.0 is not a value training reaches: every label was masked. Even one
+    # such point is degenerate when it is all the run logged, or where the run ended.
+    if zeros and (len(zeros) >= 3 or vals[-1] == 0.0 or len(zeros) == len(pts)):
         return [Finding(id="degenerate_loss", severity="error", where=log.where(zeros[0]),
                         detail=f"Training loss is exactly 0 at {len(zeros)} of {len(pts)} logged steps from step "
                                f"{_fmt_step(zeros[0].step)}: usually every label token is masked (-100) or the loss "
                                "is computed on an empty target, so nothing is learned.",
                         evidence={"zero_points": len(zeros), "points": len(pts), "first_zero_step": zeros[0].step,
                                   "kind": "zero"})]
+    if len(pts) < 3:
+        return []
     if len(pts) >= 5 and max(vals) - min(vals) <= 1e-9 * max(1.0, abs(vals[0])):
         return [Finding(id="degenerate_loss", severity="error", where=log.where(pts[0]),
                         detail=f"Training loss is constant at {_g(vals[0])} over all {len(pts)} logged steps: the "
                                "weights are not updating (learning rate 0, frozen parameters, or every label masked).",
                         evidence={"value": vals[0], "points": len(pts), "kind": "constant"})]
-    end = Smooth(pts).end_level()
+    end = smooth(pts).end_level()
     if 0 < end < th.near_zero_train_loss:
         return [Finding(id="train_loss_near_zero", severity="warning", where=log.where(pts[-1]),
                         detail=f"Training loss ended at {_g(end)} (below {th.near_zero_train_loss}): the model "
@@ -232,12 +281,12 @@ def _d_divergence(log: TrainingLog) -> list[Finding]:
     pts = log.train_loss.finite()
     if len(pts) < 5:
         return []
-    sm = Smooth(pts)
+    sm = smooth(pts)
     out: list[Finding] = []
     m = int(np.argmin(sm.s))
     low = float(sm.s[m])
     end, start = sm.end_level(), sm.start_level()
-    tol = max(4.0 * sm.level_noise() * math.sqrt(2.0), 0.25 * abs(low))
+    tol = max(DIVERGENCE_SIGMAS * sm.level_noise() * math.sqrt(2.0), DIVERGENCE_REL * abs(low))
     if m < sm.n - 1 and end - low > tol:
         onset = next((i for i in range(m + 1, sm.n) if sm.s[i] - low > tol), sm.n - 1)
         worse = " - above where it started" if end > start else ""
@@ -248,32 +297,63 @@ def _d_divergence(log: TrainingLog) -> list[Finding]:
                    f"at step {_fmt_step(pts[onset].step)}. Training diverged: the learning rate is too high "
                    "for this model and method.",
             evidence={"min_step": pts[m].step, "min_loss": low, "final_loss": end, "start_loss": start,
+                      "tolerance": round(tol, 6),
                       "rise_pct": round(abs(_pct(end, low)), 1), "onset_step": pts[onset].step},
         ))
         return out
+    warm = _warmup_end(log)
     if sm.k > 1:
-        thr = np.maximum(6.0 * sm.sigma, 0.5 * np.abs(sm.s))
-        idx = [i for i in range(sm.n) if sm.y[i] - sm.s[i] > thr[i]]
+        # A spike needs a baseline before it: at least one smoothing window of earlier points, whose
+        # median it clears too, and not inside the learning-rate warm-up. The first logged point (the
+        # loss before learning starts) is the start of the curve, not a spike.
+        k = sm.k
+        base = trailing_median(sm.y, k)
+        steps_arr = sm.x
+        with np.errstate(invalid="ignore"):
+            bar = np.maximum(SPIKE_SIGMAS * sm.sigma, SPIKE_REL * np.abs(base))
+            here = np.maximum(SPIKE_SIGMAS * sm.sigma, SPIKE_REL * np.abs(sm.s))
+            hit = (sm.y - sm.s > here) & (sm.y - base > bar) & (steps_arr > warm)
+        hit[:k] = False
+        idx = [int(i) for i in np.flatnonzero(hit)]
         if idx:
             steps = ", ".join(_fmt_step(pts[i].step) for i in idx[:5])
             out.append(Finding(
                 id="loss_spike", severity="warning", where=log.where(pts[idx[0]]),
-                detail=f"{len(idx)} training-loss spike(s) at least 50% and 6 noise units above the running "
-                       f"median (steps {steps}): a sign of an unstable learning rate or bad batches.",
-                evidence={"count": len(idx), "steps": [pts[i].step for i in idx[:20]], "noise_sigma": sm.sigma},
+                detail=f"{len(idx)} training-loss spike(s) at least 50% and 6 noise units above both the running "
+                       f"median and the {k} points before (steps {steps}): a sign of an unstable learning rate "
+                       "or bad batches.",
+                evidence={"count": len(idx), "steps": [pts[i].step for i in idx[:20]], "noise_sigma": sm.sigma,
+                          "baseline_points": k},
             ))
     g = log.grad_norm.finite()
     if len(g) >= 5:
         med = float(np.median([p.value for p in g]))
-        spikes = [p for p in g if med > 0 and p.value > 10 * med]
+        gv = np.array([p.value for p in g])
+        gx = np.array([p.step for p in g])
+        gbase = trailing_median(gv, GRAD_BASELINE)
+        with np.errstate(invalid="ignore"):
+            ghit = (gv > GRAD_SPIKE_X * med) & (gv > GRAD_SPIKE_X * gbase) & (gx > warm) & (med > 0)
+        ghit[:GRAD_BASELINE] = False
+        spikes = [g[int(i)] for i in np.flatnonzero(ghit)]
         if spikes:
             out.append(Finding(
                 id="grad_norm_spike", severity="warning", where=log.where(spikes[0]),
-                detail=f"Gradient norm jumped above 10x its median ({_g(med)}) at {len(spikes)} step(s), "
-                       f"peaking at {_g(max(p.value for p in spikes))}: lower the learning rate or clip gradients.",
-                evidence={"median": med, "count": len(spikes), "max": max(p.value for p in spikes)},
+                detail=f"Gradient norm jumped above 10x its median ({_g(med)}) and 10x the {GRAD_BASELINE} "
+                       f"steps before at {len(spikes)} step(s) after warm-up, peaking at "
+                       f"{_g(max(p.value for p in spikes))}: lower the learning rate or clip gradients.",
+                evidence={"median": med, "count": len(spikes), "max": max(p.value for p in spikes),
+                          "steps": [p.step for p in spikes[:20]], "warmup_end_step": warm if warm > -math.inf else None},
             ))
     return out
+
+
+def _warmup_end(log: TrainingLog) -> float:
+    """Step where the learning-rate warm-up ends (its peak), or -inf when the log shows no warm-up."""
+    lr = log.learning_rate.finite()
+    if len(lr) < 3:
+        return -math.inf
+    i = max(range(len(lr)), key=lambda j: lr[j].value)
+    return lr[i].step if i > 0 and lr[0].value < lr[i].value else -math.inf
 
 
 def _d_eval_rising(log: TrainingLog) -> list[Finding]:
@@ -291,7 +371,7 @@ def _d_eval_rising(log: TrainingLog) -> list[Finding]:
         train = log.train_loss.finite()
         train_txt = ""
         if len(train) >= 3:
-            tsm = Smooth(train)
+            tsm = smooth(train)
             t_best, t_end = tsm.at(bp.step), tsm.end_level()
             fell = t_end < t_best * 0.98
             ev.update({"train_loss_at_best": round(t_best, 5), "train_loss_final": round(t_end, 5),
@@ -316,8 +396,8 @@ def _d_metric_worsening(log: TrainingLog) -> list[Finding]:
     """Other eval metrics (accuracy, WER...) getting worse after their best, by their own direction."""
     out = []
     for name, series in log.metrics.items():
-        if series.higher_is_better is None:
-            continue
+        if series.higher_is_better is None or loss_transform_of(log, name, series) is not None:
+            continue  # perplexity = exp(loss): judged once, by the loss it is computed from
         r = _rise_after_best(series, flip=series.higher_is_better)
         if r is None:
             continue
@@ -332,6 +412,30 @@ def _d_metric_worsening(log: TrainingLog) -> list[Finding]:
                       "best": r["best"], "final": r["end"], "change_pct": r["rise_pct"]},
         ))
     return out
+
+
+_TRANSFORM_PARTS = {"perplexity", "ppl"}
+
+
+def loss_transform_of(log: TrainingLog, name: str, series: Series) -> Optional[str]:
+    """The eval set whose loss this metric is a transform of (perplexity = exp(loss)), else None.
+
+    By name (``eval_perplexity``, ``eval_ppl``) or by value: at every step both are logged,
+    the metric is ``exp`` of that set's loss within 0.1%.
+    """
+    import re
+
+    parts = set(re.split(r"[_/\-.]+", name.lower()))
+    pts = {p.step: p.value for p in series.finite()}
+    for set_name, ev in log.eval_loss.items():
+        pairs = [(pts[p.step], p.value) for p in ev.finite() if p.step in pts]
+        if len(pairs) >= 2 and all(v > 0 and abs(math.log(v) - loss) <= 1e-3 * max(1.0, abs(loss))
+                                   for v, loss in pairs if loss < 700):
+            return set_name
+    ev = log.primary_eval()
+    if parts & _TRANSFORM_PARTS and ev is not None:
+        return next(k for k, s in log.eval_loss.items() if s is ev)
+    return None  # no eval loss logged: the perplexity is the only eval signal, judged on its own
 
 
 def _slope_t(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -386,8 +490,11 @@ def _d_trend(log: TrainingLog, series: Series, *, rising_sets: set) -> list[Find
         return [Finding(
             id="still_improving", severity="info", where=log.where(pts[-1]),
             detail=f"{label.capitalize()} was still falling at the end ({rel:+.1f}% over the last {tail} logged "
-                   f"points, down to {_g(y[-1])}): the run stopped before converging; more steps may help"
-                   + (" before overfitting sets in." if kind == "eval" else "."),
+                   f"points, down to {_g(y[-1])}): "
+                   + ("the run stopped before converging; more steps may help before overfitting sets in."
+                      if kind == "eval" else
+                      "the run had not converged on its training set (a falling training loss alone does not "
+                      "say more steps would help; the eval curve does)."),
             evidence={"series": name, "kind": kind, "tail_change_pct": round(rel, 2), "tail_points": tail,
                       "final": float(y[-1])},
         )]
@@ -413,17 +520,18 @@ def _d_eval_below_train(log: TrainingLog, th: Thresholds) -> list[Finding]:
         return []
     mid = (tr[0].step + tr[-1].step) / 2
     late = [p for p in epts if p.step >= mid] or epts[-1:]
-    tsm = Smooth(tr)
+    tsm = smooth(tr)
     ratios = [p.value / tsm.at(p.step) for p in late if tsm.at(p.step) > 0]
     if not ratios:
         return []
     med = float(np.median(ratios))
     if med < 1.0 - th.eval_below_train_pct / 100 and max(ratios) < 1.0:
         return [Finding(
-            id="eval_below_train", severity="warning", where=log.where(late[0]),
+            id="eval_below_train", severity="info", where=log.where(late[0]),
             detail=f"Eval loss stayed {100 * (1 - med):.0f}% below training loss over the second half of the run "
                    f"({len(ratios)} eval points): the eval set may overlap the training data or be easier than it; "
-                   "check for train/eval leakage before trusting eval gains.",
+                   "check for train/eval leakage before trusting eval gains (alone, with no leakage found, this is a note: "
+                   "dropout and augmentation during training also lift the training loss).",
             evidence={"median_ratio": round(med, 3), "points": len(ratios)},
         )]
     return []
@@ -435,8 +543,14 @@ def _peak(series: Series) -> Optional[Point]:
 
 
 def detect_settings(log: Optional[TrainingLog], *, lr: Optional[float], epochs: Optional[float],
-                    method: Optional[str], th: Thresholds) -> list[Finding]:
+                    method: Optional[str], th: Thresholds,
+                    log_findings: Optional[list[Finding]] = None) -> list[Finding]:
     """Learning rate against the method's range, and the epoch count.
+
+    Both ranges are rules of thumb (priors). When the run's own curves were read
+    and show no instability (no divergence, spike, NaN or rising eval loss), a
+    learning rate above the range is a note (``info``), not a diagnosis; and
+    when an eval curve never rose, neither are many epochs.
 
     Args:
         log: the training log, if any (its peak learning rate and last epoch).
@@ -444,8 +558,14 @@ def detect_settings(log: Optional[TrainingLog], *, lr: Optional[float], epochs: 
         epochs: ``--epochs``; wins over the log's last epoch.
         method: ``full`` or ``lora`` (None: judged against the LoRA ceiling, the higher of the two).
         th: the runbook's thresholds.
+        log_findings: what :func:`detect_log` found in ``log`` (the curves' verdict).
     """
     out: list[Finding] = []
+    found = {f.id for f in log_findings or []}
+    has_curve = log is not None and len(log.train_loss.finite()) >= 5
+    calm = has_curve and not (found & set(INSTABILITY))
+    eval_calm = log is not None and log.primary_eval() is not None and "eval_loss_rising" not in found \
+        and "eval_metric_worsening" not in found
     peak = _peak(log.learning_rate) if log else None
     if lr is not None:
         lr_val, where, origin = lr, "--lr", "--lr"
@@ -457,12 +577,19 @@ def detect_settings(log: Optional[TrainingLog], *, lr: Optional[float], epochs: 
         top = th.full_lr_max if method == "full" else th.lora_lr_max
         who = "full fine-tuning" if method == "full" else "LoRA" if method == "lora" else "LoRA (method not given; full fine-tuning needs lower still)"
         if lr_val > top:
+            sev = "error" if lr_val > 10 * top else "warning"
+            why = "high rates overwrite what the base model knew."
+            if calm:
+                sev = "info"
+                why = ("a rule of thumb only: this run's curves show no instability (no divergence, spike, NaN or "
+                       "rising eval loss), so the rate did no visible harm here.")
             out.append(Finding(
-                id="lr_high_for_method", severity="error" if lr_val > 10 * top else "warning", where=where,
+                id="lr_high_for_method", severity=sev, where=where,
                 detail=f"Learning rate {_g(lr_val)} ({origin}) is above {_g(top)}, the top of the range for {who} "
                        f"(LoRA {_g(th.lora_lr_min)}..{_g(th.lora_lr_max)}; full fine-tuning at most {_g(th.full_lr_max)}): "
-                       "high rates overwrite what the base model knew.",
-                evidence={"lr": lr_val, "method": method, "max_for_method": top, "from": origin},
+                       + why,
+                evidence={"lr": lr_val, "method": method, "max_for_method": top, "from": origin,
+                          "curves_show_instability": None if not has_curve else not calm},
             ))
     ep, ewhere = None, None
     if epochs is not None:
@@ -472,11 +599,15 @@ def detect_settings(log: Optional[TrainingLog], *, lr: Optional[float], epochs: 
         ep = float(log.max_epoch + 1) if log.format == "lightning_csv" else float(math.ceil(log.max_epoch - 1e-6))
         ewhere = f"{log.file}:{log.last_line}" if log.last_line else log.file
     if ep is not None and ep > th.max_epochs:
+        tail = "past a few passes the model fits its examples rather than the task; stop when validation loss stops falling."
+        if eval_calm:
+            tail = ("a rule of thumb only: this run's eval loss never rose beyond its noise, so the extra passes did "
+                    "no visible harm.")
         out.append(Finding(
-            id="many_epochs", severity="warning", where=ewhere,
-            detail=f"{_g(ep)} epochs, more than {th.max_epochs}: past a few passes the model fits its examples "
-                   "rather than the task; stop when validation loss stops falling.",
-            evidence={"epochs": ep, "max_recommended": th.max_epochs},
+            id="many_epochs", severity="info" if eval_calm else "warning", where=ewhere,
+            detail=f"{_g(ep)} epochs, more than {th.max_epochs}: " + tail,
+            evidence={"epochs": ep, "max_recommended": th.max_epochs, "eval_curve_rose": None if log is None or
+                      log.primary_eval() is None else not eval_calm},
         ))
     return out
 

@@ -11,6 +11,7 @@ from advisor.core.triage import data as data_mod
 from advisor.core.triage import detectors
 from advisor.core.triage.logs import read_log
 from advisor.core.triage.models import SEVERITY_ORDER, TriageReport
+from advisor.core.triage.render import DETAILED_CAUSES
 from advisor.core.triage.probe_input import probe_findings, read_probe
 from advisor.core.triage.progress import Progress
 from advisor.core.triage.runbook import SYMPTOM_IDS, load_runbook, rank_causes
@@ -32,6 +33,7 @@ def run_triage(
     eval_col: Optional[str] = None,
     runbook: Optional[str | Path] = None,
     progress: Optional[Progress] = None,
+    fields: Optional[str] = None,
 ) -> TriageReport:
     """Triage a fine-tune from whatever it left behind.
 
@@ -48,7 +50,9 @@ def run_triage(
         loss_col: log column holding the training loss.
         eval_col: log column holding the eval loss.
         runbook: a runbook YAML instead of the packaged one.
-        progress: told how far the dataset checks got (the slow part on big sets).
+        progress: told how far reading the log and the dataset checks got (big files take seconds).
+        fields: ``--fields prompt=KEY,completion=KEY[,system=KEY,rejected=KEY]``: read the datasets
+            through this mapping instead of detecting their format.
 
     Returns:
         The :class:`TriageReport`: findings (errors first), ranked causes,
@@ -77,15 +81,22 @@ def run_triage(
     inputs: dict = {"symptom": symptom, "lr": lr, "epochs": epochs, "method": method}
     tlog = None
     if log:
-        tlog = read_log(log, step_col=step_col, loss_col=loss_col, eval_col=eval_col)
+        tlog = read_log(log, step_col=step_col, loss_col=loss_col, eval_col=eval_col, progress=progress)
         given.add("log")
         if tlog.primary_eval() is not None:
             given.add("eval_curve")
-        findings += detectors.detect_log(tlog, th)
+        log_findings = detectors.detect_log(tlog, th)
+        findings += log_findings
         inputs["log"] = {"path": str(log), "format": tlog.format, "train_points": len(tlog.train_loss.points),
                          "eval_sets": {k: len(s.points) for k, s in tlog.eval_loss.items()},
-                         "metrics": sorted(tlog.metrics), "notes": tlog.notes}
-    findings += detectors.detect_settings(tlog, lr=lr, epochs=epochs, method=method, th=th)
+                         "metrics": sorted(tlog.metrics), "notes": tlog.notes,
+                         "x_label": tlog.x_label}
+    else:
+        log_findings = []
+    settings = detectors.detect_settings(tlog, lr=lr, epochs=epochs, method=method, th=th, log_findings=log_findings)
+    for f in settings:
+        f.basis = "rule_of_thumb"
+    findings += settings
     if lr is not None or (tlog and tlog.learning_rate.points):
         given.add("lr")
     if epochs is not None or (tlog and tlog.max_epoch is not None):
@@ -93,7 +104,9 @@ def run_triage(
     datasets = {}
     if train or eval:
         f, datasets = data_mod.check_datasets(str(train) if train else None, str(eval) if eval else None, th,
-                                              progress)
+                                              progress, data_mod.parse_fields(fields))
+        for x in f:
+            x.basis = "data"
         findings += f
         if train:
             given.add("train")
@@ -105,12 +118,36 @@ def run_triage(
     if probe:
         pdata = read_probe(str(probe))
         f, g = probe_findings(pdata, str(probe), th)
+        for x in f:
+            x.basis = "probe"
         findings += f
         given |= g
         inputs["probe"] = {"path": str(probe), "suites": [s.get("id") for s in pdata["suites"]]}
     findings.sort(key=lambda x: SEVERITY_ORDER[x.severity])  # stable: detector order kept within a severity
     causes = rank_causes(rb, findings, symptom=symptom, given=given)
+    _one_direction(findings, causes)
     return TriageReport(
         causes=causes, findings=findings, best_checkpoint=detectors.best_checkpoint(tlog),
         curves=detectors.curves(tlog), symptom=symptom, inputs=inputs, datasets=datasets,
     )
+
+
+MORE_STEPS = "more steps may help before overfitting sets in."
+
+
+def _one_direction(findings: list, causes: list) -> None:
+    """A report never advises both "trained too long" and "more steps may help".
+
+    ``still_improving`` on an eval curve says more steps may help. If the ranking
+    still puts overtraining among the causes it details (the symptom or the
+    epoch count outweighed the curve), the finding keeps its numbers but stops
+    advising more steps, and says what to check instead.
+    """
+    top = [c.id for c in causes[:DETAILED_CAUSES]]
+    if "overtraining" not in top:
+        return
+    for f in findings:
+        if f.id == "still_improving" and MORE_STEPS in f.detail:
+            f.detail = f.detail.replace(
+                MORE_STEPS, "yet overtraining ranks among the likely causes here, so compare an earlier checkpoint "
+                "with the last one before training longer.")

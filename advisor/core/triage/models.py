@@ -14,6 +14,10 @@ from typing import Any, Literal, Optional
 from pydantic import BaseModel, Field
 
 Severity = Literal["info", "warning", "error"]
+Basis = Literal["curves", "data", "probe", "rule_of_thumb"]
+BASIS_WORDS = {"curves": "the training curves", "data": "the datasets", "probe": "the probe results",
+               "rule_of_thumb": "a rule of thumb on the settings", "symptom": "the symptom you reported",
+               "prior": "how often this cause happens (no direct evidence)"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
@@ -25,6 +29,9 @@ class Finding(BaseModel):
     where: str = Field(description="`file:line`, `file step N`, or the option it came from (`--lr`).")
     detail: str = Field(description="One or two sentences with the numbers behind the finding.")
     evidence: dict[str, Any] = Field(default_factory=dict, description="The numbers themselves, machine-readable.")
+    basis: Basis = Field(default="curves", description="What the finding rests on: `curves` (the run's own log), "
+                         "`data` (the datasets), `probe` (measured outputs) or `rule_of_thumb` (a setting "
+                         "compared with a published range: a prior, weighed below the curves).")
 
 
 class Cause(BaseModel):
@@ -40,6 +47,8 @@ class Cause(BaseModel):
     fixes: list[str] = Field(default_factory=list, description="Fix patterns.")
     not_the_issue: list[str] = Field(default_factory=list, description="Signs that this is not the problem.")
     source: str = Field(default="", description="Where the runbook took this cause from.")
+    rests_on: list[str] = Field(default_factory=list, description="What the confidence rests on, strongest first: "
+                                "`curves`, `data`, `probe`, `symptom`, `rule_of_thumb`, or `prior` alone.")
 
 
 class BestCheckpoint(BaseModel):
@@ -79,10 +88,11 @@ class TriageReport(BaseModel):
                 "id": c.id, "rank": c.rank, "confidence": round(c.confidence, 3),
                 "evidence": list(c.evidence), "first_checks": list(c.first_checks), "fixes": list(c.fixes),
                 "title": c.title, "evidence_against": list(c.evidence_against),
-                "not_the_issue": list(c.not_the_issue), "source": c.source,
+                "not_the_issue": list(c.not_the_issue), "source": c.source, "rests_on": list(c.rests_on),
             })
         findings = [
-            {"id": f.id, "severity": f.severity, "where": f.where, "detail": f.detail, "evidence": _json_safe(f.evidence)}
+            {"id": f.id, "severity": f.severity, "where": f.where, "detail": f.detail, "evidence": _json_safe(f.evidence),
+             "basis": f.basis}
             for f in self.findings
         ]
         best = None

@@ -58,7 +58,7 @@ def _thin(seq: list, n: int) -> list:
     return [seq[i] for i in idx]
 
 
-def mermaid_chart(curves: list[dict]) -> Optional[str]:
+def mermaid_chart(curves: list[dict], report: Optional[dict[str, Any]] = None) -> Optional[str]:
     """A Mermaid xychart of train loss and the main eval loss, or None without curves.
 
     xychart lines share one categorical x axis, so the train curve is
@@ -82,17 +82,33 @@ def mermaid_chart(curves: list[dict]) -> Optional[str]:
         lookup = dict(ev)
         lines.append([lookup[x] for x in xs])
         names.append(ev_curve.get("name", "eval loss").replace("_", " "))
+    from advisor.core.triage.chart import plan
+
+    p = plan(report or {"curves": curves})
     lo = min(min(line) for line in lines)
     hi = max(max(line) for line in lines)
     pad = (hi - lo) * 0.05 or abs(hi) * 0.05 or 0.1
+    y_lo, y_hi = max(0.0, lo - pad), hi + pad
+    notes = []
+    if p is not None and p.clipped:
+        y_lo, y_hi = p.y_lo, p.y_hi
+        lines = [[min(v, y_hi) for v in line] for line in lines]
+        notes.append(p.clipped)
+    x_label = p.x_label if p is not None else "step"
+    if p is not None and p.best_label:
+        notes.append(p.best_label)
+    # Steps as whole numbers where they are whole (a category per eval step).
     cats = ", ".join(str(int(x)) if float(x).is_integer() else f"{x:g}" for x in xs)
+    legend = "; ".join(f"line {i + 1}: {n}" for i, n in enumerate(names))
     out = ["```mermaid", "xychart-beta",
-           f'    title "Loss by step ({"; ".join(f"line {i + 1}: {n}" for i, n in enumerate(names))})"',
-           f'    x-axis "step" [{cats}]',
-           f'    y-axis "loss" {max(0.0, lo - pad):.4g} --> {hi + pad:.4g}']
+           f'    title "Loss by {x_label} ({legend})"',
+           f'    x-axis "{x_label}" [{cats}]',
+           f'    y-axis "loss" {y_lo:.4g} --> {y_hi:.4g}']
     for line in lines:
         out.append("    line [" + ", ".join(f"{v:.4g}" for v in line) + "]")
     out.append("```")
+    if notes:
+        out += ["", " ".join(n[0].upper() + n[1:] + "." for n in notes)]
     return "\n".join(out)
 
 
@@ -143,7 +159,7 @@ def _body(t: dict[str, Any], h: str) -> list[str]:
         out += [f"| {f.get('severity')} | `{f.get('id')}` | {_esc(f.get('where'))} | {_esc(f.get('detail'))} |" for f in findings]
     else:
         out.append("No findings.")
-    chart = mermaid_chart(t.get("curves") or [])
+    chart = mermaid_chart(t.get("curves") or [], t)
     if chart:
         out += ["", f"{h} Loss curve", "", chart]
     return out

@@ -214,6 +214,9 @@ def _cross_check(rb: Runbook, path: str, lines: dict) -> None:
 
 
 _SEVERITY_FACTOR = {"error": 1.0, "warning": 0.8, "info": 0.6}
+# A rule of thumb on the settings is a prior: when the run's own curves were read and did not
+# bear it out (the detector made it a note), it counts half as much again, so the curves decide.
+PRIOR_FACTOR_WITH_CURVES = 0.5
 
 
 def _matches(f: Finding, link: Link) -> bool:
@@ -246,41 +249,53 @@ def rank_causes(rb: Runbook, findings: list[Finding], *, symptom: Optional[str],
         Every cause, rank 1 first.
     """
     sym = rb.symptom(symptom) if symptom else None
+    curves_read = "log" in given
     scored = []
     for spec in rb.causes:
-        support: list[tuple[float, str]] = []
-        against: list[tuple[float, str]] = []
+        support: list[tuple[float, str, str]] = []
+        against: list[tuple[float, str, str]] = []
         if sym is not None:
             for sl in sym.points_to:
                 if sl.cause == spec.id:
-                    support.append((sl.weight, f"symptom {sym.id}: {sym.title}; the quick diagnosis points here ({sym.source})"))
+                    support.append((sl.weight, f"symptom {sym.id}: {sym.title}; the quick diagnosis points here "
+                                               f"({sym.source})", "symptom"))
         for links, bucket in ((spec.supported_by, support), (spec.contradicted_by, against)):
             for link in links:
                 if link.absent:
                     if link.needs in given and not any(f.id == link.finding for f in findings):
-                        bucket.append((link.weight, link.text or f"no {link.finding} finding"))
+                        basis = {"log": "curves", "eval_curve": "curves", "train": "data", "eval": "data",
+                                 "probe_general": "probe", "probe_shift": "probe"}.get(link.needs, "curves")
+                        bucket.append((link.weight, link.text or f"no {link.finding} finding", basis))
                     continue
                 hits = [f for f in findings if _matches(f, link)]
                 if hits:
                     f = max(hits, key=lambda h: _SEVERITY_FACTOR[h.severity])
                     more = f" (+{len(hits) - 1} more)" if len(hits) > 1 else ""
-                    bucket.append((link.weight * _SEVERITY_FACTOR[f.severity], _cite(f) + more))
+                    w = link.weight * _SEVERITY_FACTOR[f.severity]
+                    if f.basis == "rule_of_thumb" and curves_read and f.severity == "info":
+                        w *= PRIOR_FACTOR_WITH_CURVES
+                    bucket.append((w, _cite(f) + more, f.basis))
         keep = 1.0 - spec.prior
-        for w, _ in support:
+        for w, _, _ in support:
             keep *= 1.0 - w
         conf = 1.0 - keep
-        for w, _ in against:
+        for w, _, _ in against:
             conf *= 1.0 - w
         conf = min(0.99, max(0.01, conf))
         scored.append((conf, spec, support, against))
     scored.sort(key=lambda t: (-round(t[0], 6), t[1].frequency_rank))
     out = []
     for rank, (conf, spec, support, against) in enumerate(scored, start=1):
+        support = sorted(support, key=lambda x: -x[0])
+        rests: dict[str, float] = {}
+        for w, _, basis in support:
+            rests[basis] = rests.get(basis, 0.0) + w
         out.append(Cause(
             id=spec.id, rank=rank, confidence=round(conf, 3), title=spec.title,
-            evidence=[t for _, t in sorted(support, key=lambda x: -x[0])],
-            evidence_against=[t for _, t in sorted(against, key=lambda x: -x[0])],
+            evidence=[t for _, t, _ in support],
+            evidence_against=[t for _, t, _ in sorted(against, key=lambda x: -x[0])],
             first_checks=list(spec.first_checks), fixes=list(spec.fixes),
             not_the_issue=list(spec.not_the_issue), source=spec.source,
+            rests_on=sorted(rests, key=lambda b: -rests[b]) or ["prior"],
         ))
     return out

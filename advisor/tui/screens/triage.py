@@ -24,6 +24,8 @@ from textual.widgets import (Button, DataTable, DirectoryTree, Footer, Input, La
 from textual.worker import Worker, get_current_worker
 from textual_plotext import PlotextPlot
 
+from advisor.core.triage.chart import draw_plotext
+
 SYMPTOMS = [
     ("better on target, worse on general tasks", "worse_general_better_target"),
     ("worse on everything", "worse_everything"),
@@ -414,16 +416,7 @@ Type a path, or focus a field and pick a file in the tree on the left (enter on 
         widget = self.query_one("#triage-curves", PlotextPlot)
         plt = widget.plt
         plt.clear_data()
-        plt.title("loss by step")
-        plt.xlabel("step")
-        for c in r.get("curves") or []:
-            if c["kind"] not in ("train", "eval"):
-                continue
-            pts = [(s, v) for s, v in c["points"] if v is not None]
-            if len(pts) >= 2:
-                plt.plot([p[0] for p in pts], [p[1] for p in pts], label=c["name"].replace("_", " "),
-                         marker="braille" if c["kind"] == "train" else "dot")
-        best = r.get("best_checkpoint")
-        if best:
-            plt.vline(best["step"])
+        # Same y range (clipped past a high start, and labelled), whole-number ticks and labelled best
+        # checkpoint as the terminal report and the record: one plan for every chart.
+        draw_plotext(plt, r, markers=("braille", "dot", "dot", "dot"))
         widget.refresh()

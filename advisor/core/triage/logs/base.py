@@ -1,6 +1,7 @@
-"""Training-log readers: one :class:`TrainingLog` from whatever the trainer wrote.
+"""The shared machinery of the log readers: points, series, column guesses, rows -> :class:`TrainingLog`.
 
-The format is detected from the content, not the file name:
+And the readers of the text formats that share it (the table in
+:mod:`advisor.core.triage.logs.table` lists every format and its reader):
 
 * Hugging Face ``trainer_state.json``: its ``log_history`` list. Python's
   :mod:`json` accepts the bare ``NaN``/``Infinity`` tokens the Trainer writes;
@@ -34,7 +35,7 @@ from advisor.core.io import LIMITS, json_loads, read_text
 from advisor.errors import UserError
 
 
-@dataclass
+@dataclass(slots=True)
 class Point:
     """One logged value: ``value`` may be NaN or Inf (the detectors look for them)."""
 
@@ -53,8 +54,12 @@ class Series:
     higher_is_better: Optional[bool] = False
 
     def finite(self) -> list[Point]:
-        """The points whose value is a finite number."""
-        return [p for p in self.points if math.isfinite(p.value)]
+        """The points whose value is a finite number (the same list until points are added)."""
+        cached = self.__dict__.get("_finite")
+        if cached is None or cached[0] != len(self.points) or cached[2] is not self.points:
+            cached = (len(self.points), [p for p in self.points if math.isfinite(p.value)], self.points)
+            self.__dict__["_finite"] = cached
+        return cached[1]
 
 
 @dataclass
@@ -72,6 +77,8 @@ class TrainingLog:
     last_line: Optional[int] = None
     steps_are_events: bool = False
     notes: list[str] = field(default_factory=list)
+    x_label: str = "step"
+    """What the x axis counts: ``step``, ``epoch`` (Keras CSVLogger) or ``event`` (Trainer stdout)."""
 
     def primary_eval(self) -> Optional[Series]:
         """The eval-loss series the verdicts use: ``eval`` if logged, else the densest one."""
@@ -87,7 +94,7 @@ class TrainingLog:
     def where(self, p: Point) -> str:
         """``file:line (step N)`` for a point, the ``where`` of a finding."""
         step = _fmt_step(p.step)
-        label = f"event {step}" if self.steps_are_events else f"step {step}"
+        label = f"event {step}" if self.steps_are_events else f"{self.x_label} {step}"
         return f"{self.file}:{p.line} ({label})" if p.line else f"{self.file} ({label})"
 
 
@@ -217,7 +224,14 @@ def _build(rows: list[tuple[int, dict[str, Any]]], cols: _Columns, *, file: str,
     for line, row in rows:
         if "train_runtime" in row:  # HF end-of-training summary: an average, not a point
             continue
-        f = lambda k: _to_float(row.get(k), file=file, line=line, key=k) if k else None  # noqa: E731
+        def f(k, row=row, line=line):
+            if not k:
+                return None
+            v = row.get(k)
+            if type(v) is float:  # the common case, already a number
+                return v
+            return _to_float(v, file=file, line=line, key=k)
+
         epoch = f(cols.epoch)
         train = f(cols.train)
         if steps_are_events:
@@ -260,6 +274,7 @@ def _build(rows: list[tuple[int, dict[str, Any]]], cols: _Columns, *, file: str,
         )
     if steps_are_events:
         log.notes.append("Hugging Face Trainer output prints no step: steps are logging-event numbers")
+        log.x_label = "event"
     return log
 
 
@@ -336,6 +351,72 @@ def _py_dict(s: str) -> Optional[dict[str, Any]]:
     return d if isinstance(d, dict) else None
 
 
+_LF_KEYS = {"current_steps", "total_steps"}
+
+
+def _llamafactory(text: str, file: str, **cols: Optional[str]) -> TrainingLog:
+    """LLaMA-Factory ``trainer_log.jsonl``: one line per Trainer log event.
+
+    Quirks: the step is ``current_steps``; the learning rate is ``lr``; LLaMA-Factory
+    drops every falsy value before writing, so a training line (it has ``lr``)
+    without ``loss`` logged a loss of exactly 0.0; lines written twice (one per
+    node on a shared disk, or a copied log) are dropped; a run restarted into the
+    same folder appends from step 1 again, and only the last run is kept.
+    """
+    seen: set = set()
+    rows: list[tuple[int, dict[str, Any]]] = []
+    notes: list[str] = []
+    dropped = zeros = restarts = 0
+    lines = text.split("\n")
+    last = max((i for i, s in enumerate(lines) if s.strip()), default=-1)
+    for i, raw in enumerate(lines):
+        if not raw.strip():
+            continue
+        try:
+            row = json_loads(raw)
+        except json.JSONDecodeError as e:
+            if i == last and rows:
+                notes.append(f"line {i + 1} is cut off (the run may have stopped while writing); skipped")
+                continue
+            raise UserError(f"malformed JSON: {e.msg}", file=file, line=i + 1, column=e.colno) from None
+        if not isinstance(row, dict):
+            raise UserError(f"expected a JSON object per line (got {type(row).__name__})", file=file, line=i + 1)
+        step = row.get("current_steps")
+        if not isinstance(step, (int, float)) or isinstance(step, bool):
+            raise UserError(f"expected a number for 'current_steps' (got {step!r})", file=file, line=i + 1,
+                            key="current_steps")
+        key = tuple(sorted((k, v) for k, v in row.items() if k not in ("elapsed_time", "remaining_time", "throughput")
+                           and not isinstance(v, (dict, list))))
+        if key in seen:
+            dropped += 1
+            continue
+        if rows and step < rows[-1][1]["current_steps"] and "eval_loss" not in row:
+            restarts += 1
+            rows, seen = [], set()
+        seen.add(key)
+        if "lr" in row and "loss" not in row and "eval_loss" not in row:
+            row = dict(row, loss=0.0)  # written as {"lr": ...} with the zero loss dropped
+            zeros += 1
+        rows.append((i + 1, row))
+    if not rows:
+        raise UserError("no log lines found in this LLaMA-Factory trainer_log.jsonl", file=file)
+    c = _classify([k for _, r in rows for k in r], file=file, where_keys="keys seen", **cols)
+    c.step = cols.get("step_col") or "current_steps"
+    if not cols.get("loss_col"):
+        c.train = "loss"
+    c.lr = "lr"
+    c.evals = {k: v for k, v in c.evals.items() if k != "predict_loss"}
+    log = _build(rows, c, file=file, fmt="llamafactory_jsonl")
+    if dropped:
+        notes.append(f"{dropped} repeated line(s) dropped (the same step and values written twice)")
+    if restarts:
+        notes.append(f"the run restarted from an earlier step {restarts} time(s) in this file; only the last run is read")
+    if zeros:
+        notes.append(f"{zeros} training line(s) have no 'loss' key: LLaMA-Factory drops zero values, so they logged 0.0")
+    log.notes += notes
+    return log
+
+
 def _jsonl(text: str, file: str, **cols: Optional[str]) -> TrainingLog:
     rows = []
     lines = text.split("\n")
@@ -405,26 +486,17 @@ def _csv(text: str, file: str, **cols: Optional[str]) -> TrainingLog:
     return _build(rows, c, file=file, fmt=fmt)
 
 
-def read_log(path: str | Path, *, step_col: Optional[str] = None, loss_col: Optional[str] = None,
-             eval_col: Optional[str] = None) -> TrainingLog:
-    """Read a training log, detecting its format from the content.
+def log_text(path: str | Path) -> str:
+    """A log file's text, through the shared reader (size limit, special files, UTF-8, OS errors)."""
+    return read_text(path, limit=LIMITS["log"], what="a training log")
 
-    Args:
-        path: the log file.
-        step_col: column/key holding the step (overrides the guess).
-        loss_col: column/key holding the training loss.
-        eval_col: column/key holding the eval loss.
 
-    Returns:
-        The parsed :class:`TrainingLog`.
+def read_generic(text: str, file: str, cols: dict[str, Optional[str]]) -> TrainingLog:
+    """JSON, JSONL, CSV or Trainer stdout whose format the table's recognisers did not claim.
 
     Raises:
-        UserError: the file is missing, malformed or has no loss values; the
-            message names the file, the line and what was expected.
+        UserError: malformed, or no loss values; the message names the file and line.
     """
-    file = str(path)
-    text = read_text(path, limit=LIMITS["log"], what="a training log")
-    cols = {"step_col": step_col, "loss_col": loss_col, "eval_col": eval_col}
     stripped = text.lstrip()
     if not stripped:
         raise UserError("empty file, expected a training log", file=file)
@@ -438,6 +510,8 @@ def read_log(path: str | Path, *, step_col: Optional[str] = None, loss_col: Opti
             except json.JSONDecodeError:
                 first_ok = False
             if first_ok:
+                if _LF_KEYS <= set(json_loads(first)):
+                    return _llamafactory(text, file, **cols)
                 return _jsonl(text, file, **cols)
             if _STDOUT_DICT.search(text):
                 return _stdout(text, file, **cols)
@@ -445,6 +519,8 @@ def read_log(path: str | Path, *, step_col: Optional[str] = None, loss_col: Opti
         if isinstance(data, dict) and "log_history" in data:
             return _trainer_state(text, data, file, **cols)
         if isinstance(data, dict):
+            if _LF_KEYS <= set(data):
+                return _llamafactory(text, file, **cols)
             return _jsonl(text, file, **cols)
         if isinstance(data, list):
             lines = _array_lines(text, len(data))

@@ -1,0 +1,473 @@
+"""Readers for the formats beyond the shared text ones: each turns one file into a :class:`TrainingLog`.
+
+Each reader takes the path, the file's name as the user gave it, the column
+overrides and a progress object, and raises :class:`~advisor.errors.UserError`
+naming the file and line when the content is not what its format promises.
+The table in :mod:`advisor.core.triage.logs.table` says which reader a file gets.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+from advisor.core.io import json_loads
+from advisor.core.triage.logs.base import log_text as read_text
+from advisor.core.triage.logs import base
+from advisor.core.triage.logs.base import TrainingLog, _build, _classify
+from advisor.core.triage.logs.stream import iter_log_history, slim
+from advisor.core.triage.progress import Progress
+from advisor.errors import UserError
+
+Cols = dict[str, Optional[str]]
+
+
+# --------------------------------------------------------------------------- Hugging Face trainer_state.json
+WHOLE_FILE_LIMIT = 32 * 1024 * 1024
+
+
+def _whole(path: Path, file: str) -> Optional[Iterator[tuple[int, Any]]]:
+    """A state file up to 32 MB parsed in one ``json.loads`` (the fastest way), with each entry's line.
+
+    The Trainer writes ``indent=2``, so each ``log_history`` entry opens on a line
+    of its own, four spaces in: the lines come from one scan for those. None
+    (use the stream) when the file is bigger, or laid out otherwise.
+    """
+    import os
+
+    if os.path.getsize(path) > WHOLE_FILE_LIMIT:
+        return None
+    text = read_text(path)
+    try:
+        data = json_loads(text)
+    except json.JSONDecodeError as e:
+        raise UserError(f"malformed JSON: {e.msg}", file=file, line=e.lineno, column=e.colno) from None
+    hist = data.get("log_history") if isinstance(data, dict) else None
+    if not isinstance(hist, list):
+        raise UserError("expected 'log_history' to be a list of log rows", file=file, key="log_history")
+    m = re.search(r'"log_history"\s*:\s*\[', text)
+    if m is None:
+        return None
+    pos, line, lines = m.end(), text.count("\n", 0, m.end()) + 1, []
+    while len(lines) < len(hist):
+        nxt = text.find("\n    {", pos)
+        if nxt < 0:
+            return None
+        line += text.count("\n", pos, nxt) + 1
+        lines.append(line)
+        pos = nxt + 1
+    return zip(lines, hist)
+
+
+def _columns(entries, file: str) -> tuple[list[tuple[int, dict[str, Any]]], dict[str, None]]:
+    """A big state file's entries kept as columns: per key, the entry numbers and float values.
+
+    Row dicts cost hundreds of bytes each; a column costs 16 bytes a value. The
+    rows handed on are light views (:class:`_ColumnRow`) that read the columns.
+    """
+    from array import array
+
+    lines = array("q")
+    col_idx: dict[str, array] = {}
+    col_val: dict[str, array] = {}
+    for i, (line, row) in enumerate(entries):
+        if not isinstance(row, dict):
+            raise UserError(f"expected a JSON object (got {type(row).__name__})", file=file, line=line,
+                            key=f"log_history[{i}]")
+        if "train_runtime" in row:
+            continue
+        n = len(lines)
+        lines.append(line)
+        for k, v in slim(row).items():
+            if type(v) is not float:
+                if isinstance(v, (dict, list)):
+                    continue
+                v = base._to_float(v, file=file, line=line, key=k)
+                if v is None:
+                    continue
+            if k not in col_idx:
+                col_idx[k], col_val[k] = array("q"), array("d")
+            col_idx[k].append(n)
+            col_val[k].append(v)
+    n = len(lines)
+    dense: dict[str, tuple[array, bytearray]] = {}
+    for k in col_idx:
+        vals, present = array("d", bytes(8 * n)), bytearray(n)
+        for j, v in zip(col_idx[k], col_val[k]):
+            vals[j] = v
+            present[j] = 1
+        dense[k] = (vals, present)
+    del col_idx, col_val
+    rows = [(ln, _ColumnRow(j, dense)) for j, ln in enumerate(lines)]
+    return rows, dict.fromkeys(dense)
+
+
+class _ColumnRow:
+    """One entry of a columnar state file, read like a dict by :func:`base._build` (``get``, ``in``, iteration)."""
+
+    __slots__ = ("j", "dense")
+
+    def __init__(self, j: int, dense: dict) -> None:
+        self.j, self.dense = j, dense
+
+    def get(self, k: str, default: Any = None) -> Any:
+        col = self.dense.get(k)
+        return col[0][self.j] if col is not None and col[1][self.j] else default
+
+    def __contains__(self, k: str) -> bool:
+        col = self.dense.get(k)
+        return bool(col is not None and col[1][self.j])
+
+    def __iter__(self):
+        return (k for k, col in self.dense.items() if col[1][self.j])
+
+
+def trainer_state(path: Path, file: str, cols: Cols, progress: Optional[Progress] = None) -> TrainingLog:
+    """``log_history`` entry by entry (bounded memory); the end-of-training summary row is skipped."""
+    rows: list[tuple[int, dict[str, Any]]] = []
+    keys: dict[str, None] = {}
+    entries = _whole(path, file)
+    if entries is None:  # a big file: streamed, and kept as columns
+        rows, keys = _columns(iter_log_history(str(path), file, progress), file)
+        c = _classify(keys, file=file, where_keys="log_history keys", **cols)
+        return _build(rows, c, file=file, fmt="hf_trainer_state")
+    for i, (line, row) in enumerate(entries):
+        if not isinstance(row, dict):
+            raise UserError(f"expected a JSON object (got {type(row).__name__})", file=file, line=line,
+                            key=f"log_history[{i}]")
+        if "train_runtime" in row:
+            continue  # HF end-of-training summary: an average, not a point
+        row = slim(row)
+        keys.update(dict.fromkeys(row))
+        rows.append((line, row))
+    c = _classify(keys, file=file, where_keys="log_history keys", **cols)
+    return _build(rows, c, file=file, fmt="hf_trainer_state")
+
+
+# --------------------------------------------------------------------------- HF model card (README.md)
+_CARD_HEAD = re.compile(r"^#{2,4}\s*Training results\s*$", re.M | re.I)
+_CARD_MAP = {"training loss": "loss", "epoch": "epoch", "step": "step", "validation loss": "eval_loss"}
+
+
+def model_card(path: Path, file: str, cols: Cols, progress: Optional[Progress] = None) -> TrainingLog:
+    """The Trainer-generated model card's "Training results" table.
+
+    Quirks: ``No log`` where the training loss had not been logged yet at that
+    evaluation (the cell is empty, not zero); metric columns (``Accuracy``,
+    ``Wer``, ``Rouge1``) become eval metrics; one row per evaluation, so every
+    row is an eval point.
+    """
+    text = read_text(path)
+    m = _CARD_HEAD.search(text)
+    if not m:
+        raise UserError("no '### Training results' table in this model card", file=file)
+    lines = text[m.end():].split("\n")
+    start = text.count("\n", 0, m.end()) + 1
+    header: Optional[list[str]] = None
+    rows = []
+    for i, raw in enumerate(lines):
+        s = raw.strip()
+        if not s:
+            if header is not None and rows:
+                break
+            continue
+        if not s.startswith("|"):
+            if header is not None:
+                break
+            continue
+        cells = [c.strip() for c in s.strip("|").split("|")]
+        if header is None:
+            header = cells
+            continue
+        if all(set(c) <= set(":- ") for c in cells):
+            continue  # the |:---:| rule
+        lineno = start + i
+        if len(cells) != len(header):
+            raise UserError(f"{len(cells)} cells but the table header has {len(header)}", file=file, line=lineno)
+        row: dict[str, Any] = {}
+        for h, c in zip(header, cells):
+            key = _CARD_MAP.get(h.lower(), "eval_" + re.sub(r"\W+", "_", h.strip().lower()).strip("_"))
+            row[key] = None if c.lower() in ("no log", "", "-") else c
+        rows.append((lineno, row))
+    if header is None or not rows:
+        raise UserError("the 'Training results' table has no rows", file=file, line=start)
+    if not any(h.lower() in ("training loss", "validation loss") for h in header):
+        raise UserError(f"the 'Training results' table has no loss column (columns: {', '.join(header)})",
+                        file=file, line=start)
+    keys = list(dict.fromkeys(k for _, r in rows for k in r))
+    c = _classify(keys, file=file, where_keys="table columns", **cols)
+    log = _build(rows, c, file=file, fmt="hf_model_card")
+    log.notes.append("read from the model card's Training results table: one row per evaluation")
+    return log
+
+
+# --------------------------------------------------------------------------- MLX-LM stdout
+_MLX = re.compile(r"^Iter (\d+): (Train|Val) loss ([-+0-9.eE]+|nan|inf)(.*)$", re.I)
+_MLX_LR = re.compile(r"Learning Rate ([-+0-9.eE]+)")
+
+
+def mlx_stdout(path: Path, file: str, cols: Cols, progress: Optional[Progress] = None) -> TrainingLog:
+    """``mlx_lm.lora`` output: ``Iter N: Train loss X, Learning Rate Y, ...`` and ``Iter N: Val loss X, Val took Ts``.
+
+    Quirks: the validation at iteration 1 comes before any training line; other
+    lines (``Saved adapter weights``, ``Test loss``) are skipped.
+    """
+    rows = []
+    for lineno, raw in enumerate(read_text(path).split("\n"), start=1):
+        m = _MLX.match(raw.strip())
+        if not m:
+            continue
+        step, kind, val, rest = int(m.group(1)), m.group(2).lower(), m.group(3), m.group(4)
+        row: dict[str, Any] = {"step": step, ("loss" if kind == "train" else "val_loss"): val}
+        lr = _MLX_LR.search(rest)
+        if lr:
+            row["learning_rate"] = lr.group(1)
+        rows.append((lineno, row))
+    if not rows:
+        raise UserError("no 'Iter N: Train loss' lines found", file=file)
+    c = _classify(["step", "loss", "val_loss", "learning_rate"], file=file, where_keys="keys", **cols)
+    return _build(rows, c, file=file, fmt="mlx_stdout")
+
+
+# --------------------------------------------------------------------------- torchtune DiskLogger
+_TT = re.compile(r"^Step (\d+) \| (.*)$")
+
+
+def torchtune_log(path: Path, file: str, cols: Cols, progress: Optional[Progress] = None) -> TrainingLog:
+    """torchtune's ``log_<time>.txt``: ``Step N | loss:X lr:Y tokens_per_second_per_gpu:Z ...``.
+
+    Quirks: one line per metric batch, each ``name:value`` separated by spaces;
+    a recipe that validates logs ``val_loss`` on its own line for the same step.
+    """
+    rows = []
+    for lineno, raw in enumerate(read_text(path).split("\n"), start=1):
+        m = _TT.match(raw.strip())
+        if not m:
+            continue
+        row: dict[str, Any] = {"step": int(m.group(1))}
+        for part in m.group(2).split():
+            k, sep, v = part.partition(":")
+            if sep:
+                row[k] = v
+        rows.append((lineno, row))
+    if not rows:
+        raise UserError("no 'Step N | loss:...' lines found", file=file)
+    keys = list(dict.fromkeys(k for _, r in rows for k in r))
+    c = _classify(keys, file=file, where_keys="keys seen", **cols)
+    return _build(rows, c, file=file, fmt="torchtune_log")
+
+
+# --------------------------------------------------------------------------- CSV families
+def _csv_rows(path: Path, file: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    reader = csv.reader(io.StringIO(read_text(path)))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise UserError("empty file, expected a training log", file=file) from None
+    rows = []
+    for lineno, rec in enumerate(reader, start=2):
+        if not rec or not any(x.strip() for x in rec):
+            continue
+        if len(rec) > len(header):
+            raise UserError(f"{len(rec)} cells but the header has {len(header)} columns", file=file, line=lineno)
+        rows.append((lineno, dict(zip(header, rec))))
+    return header, rows
+
+
+def keras_csv(path: Path, file: str, cols: Cols, progress: Optional[Progress] = None) -> TrainingLog:
+    """Keras ``CSVLogger``: ``epoch`` then the metric names sorted (``accuracy,loss,val_accuracy,val_loss``).
+
+    Quirks: one row per epoch and no step, so the x axis is the epoch; the CSV
+    counts epochs from 0 while Keras prints ``Epoch 1/N``, so the axis is shown
+    from 1 like its progress bar.
+    """
+    header, rows = _csv_rows(path, file)
+    out = []
+    for lineno, r in rows:
+        r = dict(r)
+        try:
+            r["epoch"] = str(float(r["epoch"]) + 1)
+        except ValueError:
+            raise UserError(f"expected a number (got {r['epoch']!r})", file=file, line=lineno, key="epoch") from None
+        r["step"] = r["epoch"]
+        out.append((lineno, r))
+    c = _classify(["step"] + header, file=file, where_keys="columns", **cols)
+    log = _build(out, c, file=file, fmt="keras_csv")
+    log.x_label = "epoch"
+    log.notes.append("Keras CSVLogger: one row per epoch; the x axis is the epoch, counted from 1")
+    return log
+
+
+def bedrock_csv(path: Path, file: str, cols: Cols, progress: Optional[Progress] = None) -> TrainingLog:
+    """Amazon Bedrock's ``step_wise_training_metrics.csv`` and ``validation_metrics.csv``.
+
+    Either file may be given; the other, when it sits beside it, is merged in.
+    Quirks: ``step_number`` can restart at each epoch; then the steps are made
+    cumulative (the previous epochs' last step added), and the report says so.
+    """
+    path = Path(path)
+    files = [path]
+    sib = {"step_wise_training_metrics.csv": "validation_metrics.csv",
+           "validation_metrics.csv": "step_wise_training_metrics.csv"}.get(path.name)
+    notes = []
+    if sib and (path.parent / sib).is_file():
+        files.append(path.parent / sib)
+        notes.append(f"merged {sib} from the same folder")
+    parsed = []
+    for f in files:
+        header, rs = _csv_rows(f, str(f))
+        for lineno, r in rs:
+            try:
+                st = float(r.get("step_number", ""))
+                ep = float(r.get("epoch_number", "") or 0)
+            except ValueError:
+                raise UserError("expected numbers in step_number and epoch_number", file=str(f), line=lineno) from None
+            parsed.append((f, lineno, st, ep, r))
+    # step_number restarting each epoch shows in the training file: a step lower than the one before it
+    # while the epoch grows. Then each epoch is offset by the steps of the epochs before it, in both files.
+    train = [t for t in parsed if "training_loss" in t[4]]
+    restarted = any(b[2] < a[2] and b[3] > a[3] for a, b in zip(train, train[1:]))
+    offsets: dict[float, float] = {}
+    if restarted:
+        per_epoch: dict[float, float] = {}
+        for _, _, st, ep, _ in train:
+            per_epoch[ep] = max(per_epoch.get(ep, 0.0), st)
+        total = 0.0
+        for ep in sorted(per_epoch):
+            offsets[ep] = total
+            total += per_epoch[ep]
+    rows: list[tuple[Optional[int], dict[str, Any]]] = []
+    for f, lineno, st, ep, r in parsed:
+        row: dict[str, Any] = {"step": st + offsets.get(ep, 0.0), "epoch": ep}
+        if "training_loss" in r:
+            row["loss"] = r["training_loss"]
+        if "validation_loss" in r:
+            row["eval_loss"] = r["validation_loss"]
+        rows.append((lineno if f == path else None, row))
+    rows.sort(key=lambda t: float(t[1]["step"]))
+    c = _classify(["step", "epoch", "loss", "eval_loss"], file=file, where_keys="columns", **cols)
+    log = _build(rows, c, file=file, fmt="bedrock_csv")
+    if restarted:
+        notes.append("step_number restarts each epoch in this file; steps were made cumulative")
+    log.notes += notes
+    return log
+
+
+_WB_COL = re.compile(r"^(?P<run>.+?) - (?P<key>.+?)(?P<agg>__MIN|__MAX)?$")
+
+
+def wandb_csv(path: Path, file: str, cols: Cols, progress: Optional[Progress] = None) -> TrainingLog:
+    """A W&B chart exported as CSV: ``Step`` then ``<run> - <key>`` with ``__MIN``/``__MAX`` band columns.
+
+    Quirks: one chart (one metric) per file, possibly for several runs; the
+    ``__MIN``/``__MAX`` columns are the chart's smoothing band, not data; empty
+    cells where a run logged nothing at that step. The first run is read.
+    """
+    header, rows = _csv_rows(path, file)
+    runs: dict[str, list[tuple[str, str]]] = {}
+    for h in header:
+        m = _WB_COL.match(h)
+        if m and not m.group("agg"):
+            runs.setdefault(m.group("run"), []).append((h, m.group("key")))
+    if not runs:
+        raise UserError("no '<run> - <metric>' columns in this W&B export", file=file, line=1)
+    run = next(iter(runs))
+    mapping = {"Step": "step"}
+    for col, key in runs[run]:
+        k = key.lower()
+        mapping[col] = {"train/loss": "loss", "loss": "loss", "train/train_loss": "loss", "eval/loss": "eval_loss",
+                        "val/loss": "val_loss", "train/learning_rate": "learning_rate",
+                        "train/grad_norm": "grad_norm", "train/epoch": "epoch"}.get(k, k)
+    out = [(ln, {mapping[k]: v for k, v in r.items() if k in mapping}) for ln, r in rows]
+    c = _classify(list(mapping.values()), file=file, where_keys="columns", **cols)
+    log = _build(out, c, file=file, fmt="wandb_csv")
+    log.notes.append(f"W&B export: read run {run!r}" + (f" (also in the file: {', '.join(list(runs)[1:])})"
+                                                        if len(runs) > 1 else ""))
+    return log
+
+
+def wandb_summary(path: Path, file: str, cols: Cols, progress: Optional[Progress] = None) -> TrainingLog:
+    """A W&B run's ``wandb-summary.json``: the last value of each metric, not a curve; refused, with what to give."""
+    raise UserError("a W&B run summary holds only each metric's last value, not the curve: give the run folder "
+                    "(its files/output.log), or export the loss chart from W&B as CSV", file=file)
+
+
+# --------------------------------------------------------------------------- Mistral fine-tuning job JSON
+def mistral_job(path: Path, file: str, cols: Cols, progress: Optional[Progress] = None) -> TrainingLog:
+    """The Mistral fine-tuning job object (``GET /v1/fine_tuning/jobs/<id>``): ``checkpoints[].metrics``.
+
+    Quirks: checkpoints are listed newest first; each holds ``train_loss``,
+    ``valid_loss`` and ``valid_mean_token_accuracy`` at its ``step_number``.
+    """
+    text = read_text(path)
+    try:
+        data = json_loads(text)
+    except json.JSONDecodeError as e:
+        raise UserError(f"malformed JSON: {e.msg}", file=file, line=e.lineno, column=e.colno) from None
+    cps = data.get("checkpoints") if isinstance(data, dict) else None
+    if not isinstance(cps, list) or not cps:
+        raise UserError("expected a non-empty 'checkpoints' list", file=file, key="checkpoints")
+    rows = []
+    for i, cp in enumerate(cps):
+        if not isinstance(cp, dict) or not isinstance(cp.get("metrics"), dict):
+            raise UserError("expected an object with 'metrics' and 'step_number'", file=file, key=f"checkpoints[{i}]")
+        rows.append((None, {"step": cp.get("step_number"), **cp["metrics"]}))
+    rows.sort(key=lambda t: float(t[1]["step"] or 0))
+    keys = list(dict.fromkeys(k for _, r in rows for k in r))
+    c = _classify(keys, file=file, where_keys="metrics keys", **cols)
+    return _build(rows, c, file=file, fmt="mistral_job")
+
+
+# --------------------------------------------------------------------------- TensorBoard event files
+EXTRA_HINT = "pip install 'advisor[tensorboard]'"
+
+
+def tensorboard_events(path: Path, file: str, cols: Cols, progress: Optional[Progress] = None) -> TrainingLog:
+    """A TensorBoard event file (``events.out.tfevents.*``) through TensorBoard's own reader.
+
+    Quirks: scalars come either as ``simple_value`` (PyTorch's SummaryWriter,
+    which the HF Trainer, LLaMA-Factory and axolotl use) or as tensors (TF2);
+    tags are ``train/loss``, ``eval/loss``, ``train/learning_rate``... (HF) or
+    ``train_loss``/``val_loss`` (Lightning). Needs the optional extra.
+    """
+    try:
+        from tensorboard.backend.event_processing.event_file_loader import LegacyEventFileLoader
+        from tensorboard.util import tensor_util
+    except ImportError:
+        raise UserError(f"a TensorBoard event file; reading it needs the optional extra: {EXTRA_HINT}",
+                        file=file) from None
+    by_step: dict[float, dict[str, float]] = {}
+    try:
+        for ev in LegacyEventFileLoader(str(path)).Load():
+            if not ev.HasField("summary"):
+                continue
+            for v in ev.summary.value:
+                if v.HasField("simple_value"):
+                    val = float(f"{v.simple_value:.7g}")  # float32 on disk: keep its 7 significant digits
+                elif v.HasField("tensor"):
+                    arr = tensor_util.make_ndarray(v.tensor)
+                    if arr.size != 1:
+                        continue
+                    val = float(arr.reshape(-1)[0])
+                else:
+                    continue
+                by_step.setdefault(float(ev.step), {})[v.tag] = val
+    except Exception as e:  # a truncated or corrupt record: TensorBoard raises its own errors
+        raise UserError(f"could not read this TensorBoard event file ({type(e).__name__}: {e})", file=file) from None
+    if not by_step:
+        raise UserError("no scalar summaries in this TensorBoard event file", file=file)
+    rows = [(None, {"step": s, **vals}) for s, vals in sorted(by_step.items())]
+    keys = list(dict.fromkeys(k for _, r in rows for k in r))
+    c = _classify(keys, file=file, where_keys="tags", **cols)
+    return _build(rows, c, file=file, fmt="tensorboard")
+
+
+def generic(path: Path, file: str, cols: Cols, progress: Optional[Progress] = None) -> TrainingLog:
+    """JSON/JSONL/CSV/stdout by content (the shared text readers in :mod:`.base`)."""
+    text = read_text(path)
+    return base.read_generic(text, file, cols)
+
