@@ -87,6 +87,8 @@ class TriageCause(_Obj):
     evidence_against: list[str]
     not_the_issue: list[str]
     source: str
+    rests_on: Optional[list[Literal["curves", "data", "probe", "symptom", "rule_of_thumb", "prior"]]] = Field(
+        None, description="The kinds of evidence the cause rests on (the user's curves first, priors last).")
 
 
 class TriageFinding(_Obj):
@@ -95,6 +97,8 @@ class TriageFinding(_Obj):
     where: str = Field(description="`file:line`, `file step N` or the option it came from.")
     detail: str
     evidence: dict[str, Any] = Field(description="The numbers behind the finding.")
+    basis: Optional[Literal["curves", "data", "probe", "rule_of_thumb"]] = Field(
+        None, description="What the finding rests on: curves, data, probe or rule_of_thumb.")
 
 
 class TriageBestCheckpoint(_Obj):
