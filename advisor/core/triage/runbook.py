@@ -176,6 +176,29 @@ def _load_cached(path: str) -> Runbook:
     except ValidationError as e:
         raise validation_error(e, file=path, lines=lines, model=Runbook) from None
     _cross_check(rb, path, lines)
+    return _cite_by_title(rb)
+
+
+def _cite_by_title(rb: Runbook) -> Runbook:
+    """Sources are written as ids of knowledge/sources.yaml; users see each document's title."""
+    import re
+
+    from advisor.core.knowledge import default_dir
+
+    try:
+        data, _ = load_yaml(default_dir() / "sources.yaml", limit=LIMITS["knowledge"], what="the sources list")
+        titles = {s["id"]: s["title"] for s in data["sources"]}
+    except (UserError, KeyError, TypeError):  # the runbook stays usable; ids are shown as written
+        return rb
+    pattern = re.compile(r"\b(" + "|".join(re.escape(k) for k in titles) + r")\b")
+
+    def cite(text: str) -> str:
+        return pattern.sub(lambda m: f"“{titles[m.group(1)]}”", text)
+
+    rb.source = cite(rb.source)
+    rb.thresholds.source = cite(rb.thresholds.source)
+    for item in list(rb.symptoms) + list(rb.causes):
+        item.source = cite(item.source)
     return rb
 
 
