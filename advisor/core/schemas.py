@@ -141,15 +141,28 @@ class ProbeMcNemar(_Obj):
     base_only: int
     candidate_only: int
     p: float
+    p_adjusted: Optional[float] = Field(None, description="Holm-adjusted p.")
 
 
 class ProbeComparison(_Obj):
     n: int
     delta: Optional[float]
     ci95: Optional[list[Optional[float]]]
-    verdict: Literal["improvement", "regression", "no_difference"]
+    verdict: Optional[Literal["improvement", "regression", "no_difference"]]
     mcnemar: Optional[ProbeMcNemar] = None
     clusters: Optional[int] = None
+    p: Optional[float] = Field(None, description="Exact two-sided p (McNemar, or a sign test).")
+    p_adjusted: Optional[float] = Field(None, description="Holm-adjusted across the run's comparisons.")
+    test: Optional[str] = Field(None, description="Which exact test gave p.")
+    se: Optional[float] = Field(None, description="Standard error of the paired difference.")
+    correlation: Optional[float] = Field(None, description="Correlation of the two arms' per-case scores.")
+    fixed: Optional[int] = Field(None, description="Cases (or shifted inputs) the candidate fixed.")
+    broken: Optional[int] = Field(None, description="Cases (or shifted inputs) the candidate broke.")
+    discordance: Optional[float] = Field(None, description="Share of discordant pairs.")
+    mde: Optional[float] = Field(None, description="Achieved minimum detectable effect (80% power, alpha 0.05).")
+    lower_one_sided: Optional[float] = Field(None, description="One-sided 95% lower bound of the difference.")
+    attrition: Optional[dict[str, int]] = Field(None, description="Cases scored for one arm only.")
+    error: Optional[str] = Field(None, description="Why there is no verdict (nothing scored for both arms).")
 
 
 class ProbeCase(_Obj):
@@ -168,7 +181,8 @@ class ProbeSuite(_Obj):
     candidate: ProbeArm
     delta: Optional[float] = Field(description="Candidate minus base.")
     ci95: Optional[list[Optional[float]]] = Field(description="Paired bootstrap 95% interval of delta.")
-    verdict: Literal["improvement", "regression", "no_difference"]
+    verdict: Optional[Literal["improvement", "regression", "no_difference"]] = Field(
+        description="null when nothing was scored for both arms (then `error` says so).")
     scored_by: Literal["deterministic", "judge"]
     scorer: str
     cases: int
@@ -187,6 +201,19 @@ class ProbeSuite(_Obj):
     closed_book: Optional[dict[str, ProbeArm]] = None
     with_context: Optional[dict[str, Union[ProbeArm, ProbeComparison]]] = None
     context_gain: Optional[dict[str, ProbeComparison]] = None
+    prompted_vs_base: Optional[ProbeComparison] = None
+    p: Optional[float] = Field(None, description="Exact two-sided p (McNemar, or a sign test).")
+    p_adjusted: Optional[float] = Field(None, description="Holm-adjusted across the run's comparisons.")
+    test: Optional[str] = Field(None, description="Which exact test gave p.")
+    se: Optional[float] = Field(None, description="Standard error of the paired difference.")
+    correlation: Optional[float] = Field(None, description="Correlation of the two arms' per-case scores.")
+    fixed: Optional[int] = Field(None, description="Cases (or shifted inputs) the candidate fixed.")
+    broken: Optional[int] = Field(None, description="Cases (or shifted inputs) the candidate broke.")
+    discordance: Optional[float] = Field(None, description="Share of discordant pairs.")
+    mde: Optional[float] = Field(None, description="Achieved minimum detectable effect (80% power, alpha 0.05).")
+    lower_one_sided: Optional[float] = Field(None, description="One-sided 95% lower bound of the difference.")
+    attrition: Optional[dict[str, int]] = Field(None, description="Cases scored for one arm only.")
+    error: Optional[str] = Field(None, description="Why there is no verdict (nothing scored for both arms).")
 
 
 class ProbeModels(_Obj):
@@ -267,6 +294,10 @@ class ProbeOutput(_Obj):
     provenance: Optional[dict[str, ProbeProvenance]] = None
     warnings: list[str]
     advisor_version: str
+    checks: Optional[list[dict[str, Any]]] = Field(None, description="Answer checks said first: candidate_is_base, template_mismatch.")
+    multiple_comparisons: Optional[dict[str, Any]] = Field(None, description="The Holm-Bonferroni family: method, alpha, family.")
+    gate: Optional[dict[str, Any]] = Field(None, description="With --plan RECORD: the confirmation gate's verdict and reasons.")
+    aa: Optional[dict[str, Any]] = Field(None, description="With --aa: how far the base differs from itself.")
 
 
 class DecisionOutput(_Obj):

@@ -18,7 +18,7 @@ from advisor.core.knowledge import cached_knowledge
 from advisor.interview.flow import Interview
 from advisor.interview.session import Session
 from advisor.tui.app import create_app
-from advisor.tui.screens.dialogs import ExportScreen
+from advisor.tui.screens.dialogs import ConfirmLeaveScreen, ExportScreen
 from advisor.tui.screens.probe import ProbeScreen
 from advisor.tui.screens.result import ResultScreen
 from tests.conftest import ROOT
@@ -71,8 +71,11 @@ async def test_result_screen_runs_its_plan_and_shows_the_gate(make_config, tmp_p
         assert probe.gate["verdict"] == "refuted"
         assert record.read_text().startswith("---\nstatus: rejected\n")
         assert "## Confirmation result" in record.read_text()
-        # back on the result screen, the gate is shown with the plan
+        # back on the result screen, the gate is shown with the plan; the gate is in the record,
+        # but the run's full JSON is not saved, so leaving asks first
         await pilot.press("escape")
+        await _wait(pilot, lambda: isinstance(app.screen, ConfirmLeaveScreen), "the unsaved-result question")
+        await pilot.press("l")
         await _wait(pilot, lambda: isinstance(app.screen, ResultScreen), "the result screen after the run")
         await pilot.pause()
         await _wait(pilot, lambda: "REFUTED" in str(app.screen.query_one("#confirmation", Static).render()),
