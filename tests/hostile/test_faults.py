@@ -57,6 +57,10 @@ def config(folder: Path, api_base: str, *, cache: str, candidate: str = "tuned",
 def advisor(*args: str, cwd: Path, preexec=None, timeout: float = 240) -> subprocess.CompletedProcess:  # noqa: ANN001
     env = {**os.environ, "OPENAI_API_KEY": SECRET, "CI": "1", "PYTHONPATH": str(ROOT),
            "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    if preexec is not None:
+        # A child under an injected write fault cannot write coverage's data file either, and
+        # coverage's own traceback at exit is not advisor's: such children run without it.
+        env = {k: v for k, v in env.items() if not k.startswith("COVERAGE_")}
     return subprocess.run([sys.executable, "-m", "advisor", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=timeout, preexec_fn=preexec)
 

@@ -19,6 +19,7 @@ answers instead of paying for them again (docs/limits.md says what holds).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
@@ -97,23 +98,38 @@ class ResponseCache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise os_error(e, self.path, action="cannot create the probe cache's folder") from None
-        try:
-            self._db = sqlite3.connect(str(self.path), isolation_level=None, timeout=30)
-            # WAL: a crash mid-write never corrupts earlier calls; NORMAL sync is
-            # durable across process crashes (only a power cut could lose the tail).
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
-            cols = {row[1] for row in self._db.execute("PRAGMA table_info(responses)")}
-            if "served_model" not in cols:  # a cache written by an earlier version
-                try:
-                    self._db.execute("ALTER TABLE responses ADD COLUMN served_model TEXT")
-                except sqlite3.OperationalError as e:
-                    # another run opening the same new cache at the same moment added it first
-                    if "duplicate column" not in str(e):
-                        raise
-        except sqlite3.Error as e:
-            raise UserError(f"cannot open the probe cache: {e}", file=str(self.path)) from None
+        # Two runs opening one new cache at the same moment: switching it to WAL or
+        # creating its tables can meet the other's lock without sqlite's busy wait
+        # ("database is locked" at once), so the opening is retried for a bounded time.
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self._open()
+                break
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or time.monotonic() > deadline:
+                    raise UserError(f"cannot open the probe cache: {e}", file=str(self.path)) from None
+                with contextlib.suppress(sqlite3.Error, AttributeError):
+                    self._db.close()
+                time.sleep(0.05)
+            except sqlite3.Error as e:
+                raise UserError(f"cannot open the probe cache: {e}", file=str(self.path)) from None
+
+    def _open(self) -> None:
+        self._db = sqlite3.connect(str(self.path), isolation_level=None, timeout=30)
+        # WAL: a crash mid-write never corrupts earlier calls; NORMAL sync is
+        # durable across process crashes (only a power cut could lose the tail).
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        cols = {row[1] for row in self._db.execute("PRAGMA table_info(responses)")}
+        if "served_model" not in cols:  # a cache written by an earlier version
+            try:
+                self._db.execute("ALTER TABLE responses ADD COLUMN served_model TEXT")
+            except sqlite3.OperationalError as e:
+                # another run opening the same new cache at the same moment added it first
+                if "duplicate column" not in str(e):
+                    raise
 
     def _write_error(self, e: sqlite3.Error) -> CacheWriteError:
         try:
