@@ -144,13 +144,9 @@ class ProbeMcNemar(_Obj):
     p_adjusted: Optional[float] = Field(None, description="Holm-adjusted p.")
 
 
-class ProbeComparison(_Obj):
-    n: int
-    delta: Optional[float]
-    ci95: Optional[list[Optional[float]]]
-    verdict: Optional[Literal["improvement", "regression", "no_difference"]]
-    mcnemar: Optional[ProbeMcNemar] = None
-    clusters: Optional[int] = None
+class _PairedStats(_Obj):
+    """The statistics every paired comparison carries (docs/probe.md, statistics)."""
+
     p: Optional[float] = Field(None, description="Exact two-sided p (McNemar, or a sign test).")
     p_adjusted: Optional[float] = Field(None, description="Holm-adjusted across the run's comparisons.")
     test: Optional[str] = Field(None, description="Which exact test gave p.")
@@ -165,6 +161,15 @@ class ProbeComparison(_Obj):
     error: Optional[str] = Field(None, description="Why there is no verdict (nothing scored for both arms).")
 
 
+class ProbeComparison(_PairedStats):
+    n: int
+    delta: Optional[float]
+    ci95: Optional[list[Optional[float]]]
+    verdict: Optional[Literal["improvement", "regression", "no_difference"]]
+    mcnemar: Optional[ProbeMcNemar] = None
+    clusters: Optional[int] = None
+
+
 class ProbeCase(_Obj):
     id: str
     base: Optional[float]
@@ -174,7 +179,7 @@ class ProbeCase(_Obj):
     cached: Optional[dict[str, Optional[str]]] = Field(None, description="Arm -> UTC time its cached answer was made.")
 
 
-class ProbeSuite(_Obj):
+class ProbeSuite(_PairedStats):
     id: Literal["task", "shift", "general", "knowledge", "format"]
     n: int = Field(description="Paired cases both arms scored.")
     base: ProbeArm
@@ -202,18 +207,6 @@ class ProbeSuite(_Obj):
     with_context: Optional[dict[str, Union[ProbeArm, ProbeComparison]]] = None
     context_gain: Optional[dict[str, ProbeComparison]] = None
     prompted_vs_base: Optional[ProbeComparison] = None
-    p: Optional[float] = Field(None, description="Exact two-sided p (McNemar, or a sign test).")
-    p_adjusted: Optional[float] = Field(None, description="Holm-adjusted across the run's comparisons.")
-    test: Optional[str] = Field(None, description="Which exact test gave p.")
-    se: Optional[float] = Field(None, description="Standard error of the paired difference.")
-    correlation: Optional[float] = Field(None, description="Correlation of the two arms' per-case scores.")
-    fixed: Optional[int] = Field(None, description="Cases (or shifted inputs) the candidate fixed.")
-    broken: Optional[int] = Field(None, description="Cases (or shifted inputs) the candidate broke.")
-    discordance: Optional[float] = Field(None, description="Share of discordant pairs.")
-    mde: Optional[float] = Field(None, description="Achieved minimum detectable effect (80% power, alpha 0.05).")
-    lower_one_sided: Optional[float] = Field(None, description="One-sided 95% lower bound of the difference.")
-    attrition: Optional[dict[str, int]] = Field(None, description="Cases scored for one arm only.")
-    error: Optional[str] = Field(None, description="Why there is no verdict (nothing scored for both arms).")
 
 
 class ProbeModels(_Obj):
