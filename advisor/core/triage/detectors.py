@@ -25,10 +25,12 @@ Noise handling, shared by the curve detectors:
 from __future__ import annotations
 
 import math
+from array import array
 from typing import Optional
 
 from advisor.core.triage import numeric as nm
 from advisor.core.triage.logs import Point, Series, TrainingLog, _fmt_step
+from advisor.core.triage.logs.base import PointList
 from advisor.core.triage.models import BestCheckpoint, Curve, Finding
 from advisor.core.triage.runbook import Thresholds
 
@@ -68,13 +70,12 @@ class Smooth:
 
     def __init__(self, points: list[Point]) -> None:
         self.points = points
-        self.x = [float(p.step) for p in points]
-        self.y = [float(p.value) for p in points]
+        self.x, self.y = _xy(points)
         n = len(points)
         self.n = n
         if n < 8:
             self.k = 1
-            self.s = list(self.y)
+            self.s = array("d", self.y)
             self.sigma = 0.0
         else:
             k = max(5, min(21, (n // 8) | 1))
@@ -105,6 +106,13 @@ class Smooth:
     def at(self, step: float) -> float:
         """The smoothed value interpolated at ``step``."""
         return float(nm.interp(float(step), self.x, self.s))
+
+
+def _xy(points) -> tuple[array, array]:
+    """Steps and values of a point sequence as float arrays (copied from a :class:`PointList`'s own)."""
+    if isinstance(points, PointList):
+        return array("d", points.steps), array("d", points.values)
+    return array("d", [p.step for p in points]), array("d", [p.value for p in points])
 
 
 def _z_for(sm: Smooth) -> float:
@@ -311,11 +319,11 @@ def _d_divergence(log: TrainingLog) -> list[Finding]:
             ))
     g = log.grad_norm.finite()
     if len(g) >= 5:
-        gv = [float(p.value) for p in g]
+        gx, gv = _xy(g)
         med = float(nm.median(gv))
         gbase = trailing_median(gv, GRAD_BASELINE)
         spikes = [g[i] for i in range(GRAD_BASELINE, len(g))
-                  if gv[i] > GRAD_SPIKE_X * med and gv[i] > GRAD_SPIKE_X * gbase[i] and g[i].step > warm
+                  if gv[i] > GRAD_SPIKE_X * med and gv[i] > GRAD_SPIKE_X * gbase[i] and gx[i] > warm
                   and med > 0] if med > 0 else []
         if spikes:
             out.append(Finding(
@@ -449,8 +457,7 @@ def _d_trend(log: TrainingLog, series: Series, *, rising_sets: set) -> list[Find
     set_name = next((k for k, s in log.eval_loss.items() if s is series), None)
     if len(pts) < 3 or (set_name is not None and set_name in rising_sets):
         return []
-    x = [float(p.step) for p in pts]
-    y = [float(p.value) for p in pts]
+    x, y = _xy(pts)
     if len(pts) >= 8:
         tail = max(4, len(pts) // 4)
         slope, t = _slope_t(x[-tail:], y[-tail:])

@@ -11,6 +11,7 @@ verdicts and every number in a report stay the same;
 from __future__ import annotations
 
 import math
+from array import array
 from bisect import bisect_left, insort
 from collections.abc import Sequence
 
@@ -68,14 +69,14 @@ def _median_sorted(s: list[float]) -> float:
     return s[h] if n % 2 else (s[h - 1] + s[h]) / 2
 
 
-def running_median(y: Sequence[float], k: int) -> list[float]:
+def running_median(y: Sequence[float], k: int) -> array:
     """Centred running median of odd window ``k``; the window shrinks at both ends.
 
     numpy: the median of each ``sliding_window_view(y, k)`` in the middle, and
     ``np.median(y[max(0, i - h): i + h + 1])`` for the ``h = k // 2`` points at each end.
     """
     n, h = len(y), k // 2
-    out = [0.0] * n
+    out = array("d", bytes(8 * n))  # 8 bytes a value: a million-step log stays small
     if n >= k:
         win = sorted(y[:k])
         out[h] = win[h]
@@ -88,10 +89,10 @@ def running_median(y: Sequence[float], k: int) -> list[float]:
     return out
 
 
-def trailing_median(y: Sequence[float], k: int) -> list[float]:
+def trailing_median(y: Sequence[float], k: int) -> array:
     """``out[i]`` = median of the ``k`` points before ``i``, NaN for the first ``k`` (numpy: sliding windows)."""
     n = len(y)
-    out = [math.nan] * n
+    out = array("d", [math.nan]) * n
     if n > k:
         win = sorted(y[:k])
         out[k] = _median_sorted(win)
@@ -107,9 +108,9 @@ def argmin(a: Sequence[float]) -> int:
     return min(range(len(a)), key=a.__getitem__)
 
 
-def diff(a: Sequence[float]) -> list[float]:
+def diff(a: Sequence[float]) -> array:
     """``np.diff(a)``."""
-    return [a[i + 1] - a[i] for i in range(len(a) - 1)]
+    return array("d", [a[i + 1] - a[i] for i in range(len(a) - 1)])
 
 
 _IN_CACHE = 8  # numpy's LIKELY_IN_CACHE_SIZE
