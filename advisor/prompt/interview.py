@@ -163,7 +163,9 @@ def summary(interview: Interview) -> str:
         f"Recommendation: {kb.option(a.primary).name}",
         f"Fine-tuning verdict: {a.verdict.replace('_', ' ')}"
         + (f" (method: {a.fine_tune_method})" if a.fine_tune_method else "") + f": {verdict_reason(a)}.",
-        f"Confidence: {a.confidence_label} ({a.confidence:.2f}); {len(a.unknowns)} open question(s)",
+        f"Confidence: {a.confidence_label} ({a.confidence:.2f}); {len(a.unknowns)} open question(s)"
+        + (f", {len(a.not_asked)} not asked (your earlier answers make them moot; they do not count)"
+           if a.not_asked else ""),
         # Every lever, fine-tuning included wherever it ranks: it is what the user came to ask about.
         "Ranking: " + ", ".join(f"{o.name} {o.score:+g}" for o in a.options),
     ]
@@ -188,7 +190,7 @@ def write_outputs(interview: Interview, *, answers_out: Optional[Path], record_o
         written.append(answers_out)
     if record_out is not None:
         a = decide(answers, interview.kb)
-        text = render_json(a) if record_out.suffix.lower() == ".json" else render_markdown(a, interview.kb, date=today)
+        text = render_json(a) if record_out.suffix.lower() == ".json" else render_markdown(a, interview.kb, date=today, visited=interview.visited)
         atomic_write(record_out, text)
         written.append(record_out)
     return written
@@ -247,7 +249,7 @@ def save_to_decisions(interview: Interview, prompter: Prompter, *, today: _dt.da
         ], default_index=0):
             supersede = same
     a = decide(answers, interview.kb)
-    saved = decisions.save_record(render_markdown(a, interview.kb, date=today), folder=folder,
+    saved = decisions.save_record(render_markdown(a, interview.kb, date=today, visited=interview.visited), folder=folder,
                                   description=answers.task.description, supersede=supersede)
     for p in saved.superseded:
         prompter.say(f"Marked {p} superseded by {saved.path.name}")
