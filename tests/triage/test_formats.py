@@ -189,6 +189,7 @@ def test_the_stream_reads_what_the_whole_file_parse_reads(monkeypatch):
     whole = read_log(path)
     monkeypatch.setattr(readers, "WHOLE_FILE_LIMIT", 0)
     monkeypatch.setattr("advisor.core.triage.logs.stream.CHUNK", 97)  # entries cut by chunk boundaries
+    monkeypatch.setattr("advisor.core.triage.logs.stream.BATCH_CHUNK", 97)
     streamed = read_log(path)
     for a, b in ((whole.train_loss, streamed.train_loss), (whole.grad_norm, streamed.grad_norm),
                  (whole.eval_loss["eval"], streamed.eval_loss["eval"])):
@@ -198,3 +199,82 @@ def test_the_stream_reads_what_the_whole_file_parse_reads(monkeypatch):
     with pytest.raises(UserError) as e:
         read_log(broken)
     assert str(e.value) == f"{broken}:5:5: malformed JSON: Expecting ',' delimiter"
+
+
+def _everything(log) -> str:
+    """All a log holds, as text (points with their lines and epochs, names, notes)."""
+    d = {k: getattr(log, k) for k in ("format", "max_epoch", "last_line", "steps_are_events", "notes", "x_label")}
+    for name in ("train_loss", "grad_norm", "learning_rate"):
+        d[name] = list(getattr(log, name).points)
+    d["eval"] = {k: (s.name, list(s.points)) for k, s in log.eval_loss.items()}
+    d["metrics"] = {k: (s.name, s.higher_is_better, list(s.points)) for k, s in log.metrics.items()}
+    return repr(d)
+
+
+STATE_FILES = sorted(p for p in (ROOT / "tests" / "data").rglob("*.json")
+                     if '"log_history"' in p.read_text(encoding="utf-8", errors="replace"))
+
+
+@pytest.mark.parametrize("path", STATE_FILES, ids=lambda p: str(p.relative_to(ROOT / "tests" / "data")))
+@pytest.mark.parametrize("chunk", [97, 4 << 20])
+def test_columns_streamed_in_batches_hold_what_the_whole_parse_holds(path, chunk, monkeypatch):
+    """Every state file the tests carry, read both ways: the same points, lines, epochs, sets, notes and errors."""
+    from advisor.core.triage.logs import readers
+
+    def read():
+        try:
+            return _everything(read_log(path))
+        except UserError as e:
+            return f"error: {e}"
+
+    whole = read()
+    monkeypatch.setattr(readers, "WHOLE_FILE_LIMIT", -1)
+    monkeypatch.setattr("advisor.core.triage.logs.stream.BATCH_CHUNK", chunk)
+    assert read() == whole
+
+
+def _state(entries: list, indent) -> str:
+    return json.dumps({"global_step": 9, "log_history": entries}, indent=indent)
+
+
+@pytest.mark.parametrize("indent", [2, None, 4])
+def test_a_state_file_laid_out_otherwise_streams_to_the_same_points(indent, tmp_path, monkeypatch):
+    """The batches rely on the Trainer's indent=2 layout; a compact or 4-space file is read entry by entry."""
+    from advisor.core.triage.logs import readers
+
+    entries = [{"epoch": i / 10, "grad_norm": 1.0 + i, "learning_rate": 1e-5, "loss": 2.0 - i / 10, "step": i}
+               for i in range(1, 8)] + [{"epoch": 0.7, "eval_loss": 1.5, "step": 7}]
+    f = tmp_path / "trainer_state.json"
+    f.write_text(_state(entries, indent))
+    whole = _everything(read_log(f))
+    monkeypatch.setattr(readers, "WHOLE_FILE_LIMIT", -1)
+    monkeypatch.setattr("advisor.core.triage.logs.stream.BATCH_CHUNK", 64)
+    assert _everything(read_log(f)) == whole
+    log = read_log(f)
+    assert [p.value for p in log.train_loss.points] == [2.0 - i / 10 for i in range(1, 8)]
+    assert log.eval_loss["eval"].points[0].step == 7
+
+
+@pytest.mark.parametrize("bad, message, back", [('"loss": 1.0,,', "Expecting property name enclosed in double quotes", 0),
+                                                ('"loss": true,', "key 'loss': expected a number (got True)", 1)])
+def test_a_bad_entry_among_many_streamed_is_named_by_its_line(bad, message, back, tmp_path, monkeypatch):
+    """A batch that does not decode falls back to entry by entry, which names the line of the syntax error;
+    a value of the wrong type names its key and its entry's first line, as the whole-file parse does."""
+    from advisor.core.triage.logs import readers
+
+    entries = [{"loss": 2.0, "step": i} for i in range(1, 300)]
+    text = _state(entries, 2)
+    lines = text.split("\n")
+    target = next(i for i, ln in enumerate(lines) if ln.strip() == '"step": 200')
+    lines[target - 1] = lines[target - 1].replace('"loss": 2.0,', bad)
+    f = tmp_path / "trainer_state.json"
+    f.write_text("\n".join(lines))
+    monkeypatch.setattr(readers, "WHOLE_FILE_LIMIT", -1)
+    with pytest.raises(UserError) as e:
+        read_log(f)
+    assert e.value.line == target - back, str(e.value)
+    assert message in str(e.value)
+    monkeypatch.setattr(readers, "WHOLE_FILE_LIMIT", 1 << 30)
+    with pytest.raises(UserError) as whole:
+        read_log(f)
+    assert (whole.value.line, whole.value.message) == (e.value.line, e.value.message)

@@ -46,12 +46,24 @@ GRAD_BASELINE = 5
 INSTABILITY = ("loss_divergence", "loss_spike", "grad_norm_spike", "non_finite_loss", "eval_loss_rising")
 
 
+_BLOCK = 1 << 15  # windows per np.median call: its copy of the windows stays a few MB on a million-step log
+
+
+def _window_medians(y: np.ndarray, k: int) -> np.ndarray:
+    """Median of every length-``k`` window of ``y`` (``len(y) - k + 1`` values), a block of windows at a time."""
+    w = np.lib.stride_tricks.sliding_window_view(y, k)
+    out = np.empty(len(w))
+    for i in range(0, len(w), _BLOCK):
+        out[i:i + _BLOCK] = np.median(w[i:i + _BLOCK], axis=1)
+    return out
+
+
 def running_median(y: np.ndarray, k: int) -> np.ndarray:
     """Centred running median of odd window ``k``; the window shrinks at both ends (vectorised)."""
     n, h = len(y), k // 2
     out = np.empty(n)
     if n >= k:
-        out[h:n - h] = np.median(np.lib.stride_tricks.sliding_window_view(y, k), axis=1)
+        out[h:n - h] = _window_medians(y, k)
     for i in list(range(min(h, n))) + list(range(max(h, n - h), n)):
         out[i] = np.median(y[max(0, i - h): i + h + 1])
     return out
@@ -61,7 +73,7 @@ def trailing_median(y: np.ndarray, k: int) -> np.ndarray:
     """``out[i]`` = median of the ``k`` points before ``i`` (NaN for the first ``k``)."""
     out = np.full(len(y), np.nan)
     if len(y) > k:
-        out[k:] = np.median(np.lib.stride_tricks.sliding_window_view(y, k)[:-1], axis=1)
+        out[k:] = _window_medians(y[:-1], k)
     return out
 
 

@@ -27,9 +27,11 @@ import io
 import json
 import math
 import re
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Iterator, Optional
 
 from advisor.core.io import LIMITS, json_loads, read_text
 from advisor.errors import UserError
@@ -45,19 +47,119 @@ class Point:
     epoch: Optional[float] = None
 
 
+_NAN = float("nan")
+
+
+class PointList(Sequence):
+    """Points kept as four flat arrays (step, value, line, epoch): 32 bytes a point, not ~110 as objects.
+
+    A sequence of :class:`Point` to whoever reads it (indexing, slicing,
+    iteration make the points on the fly); readers fill it with :meth:`add`.
+    A log of a million steps holds several million points, so this is what
+    keeps a big ``trainer_state.json`` in bounded memory. A missing line is
+    stored as 0 (lines count from 1), a missing epoch as NaN.
+    """
+
+    __slots__ = ("steps", "values", "lines", "epochs", "shared")
+
+    def __init__(self, points: Iterable[Point] = ()) -> None:
+        self.steps, self.values, self.lines, self.epochs = array("d"), array("d"), array("q"), array("d")
+        self.shared = False
+        for p in points:
+            self.add(p.step, p.value, p.line, p.epoch)
+
+    @classmethod
+    def from_arrays(cls, steps: array, values: array, lines: array, epochs: array,
+                    shared: bool = False) -> "PointList":
+        """A list over arrays the caller built (same length; taken, not copied).
+
+        ``shared``: the step, line and epoch arrays are also another list's (series
+        logged on the same rows share them); the first :meth:`add` copies them.
+        """
+        out = cls.__new__(cls)
+        out.steps, out.values, out.lines, out.epochs, out.shared = steps, values, lines, epochs, shared
+        return out
+
+    def add(self, step: float, value: float, line: Optional[int] = None, epoch: Optional[float] = None) -> None:
+        """Append one point from its parts (no :class:`Point` made)."""
+        if self.shared:
+            self.steps, self.lines, self.epochs, self.shared = array("d", self.steps), array("q", self.lines), \
+                array("d", self.epochs), False
+        self.steps.append(step)
+        self.values.append(value)
+        self.lines.append(line or 0)
+        self.epochs.append(_NAN if epoch is None else epoch)
+
+    def append(self, p: Point) -> None:
+        """Append a :class:`Point`."""
+        self.add(p.step, p.value, p.line, p.epoch)
+
+    def extend(self, points: Iterable[Point]) -> None:
+        """Append several points."""
+        for p in points:
+            self.append(p)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def _point(self, i: int) -> Point:
+        e = self.epochs[i]
+        return Point(self.steps[i], self.values[i], self.lines[i] or None, None if e != e else e)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return PointList.from_arrays(self.steps[i], self.values[i], self.lines[i], self.epochs[i])
+        return self._point(i)
+
+    def __iter__(self) -> Iterator[Point]:
+        for s, v, ln, e in zip(self.steps, self.values, self.lines, self.epochs):
+            yield Point(s, v, ln or None, None if e != e else e)
+
+    def __add__(self, other):
+        return list(self) + list(other)
+
+    def __radd__(self, other):
+        return list(other) + list(self)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (PointList, list, tuple)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"PointList({list(self)!r})"
+
+
 @dataclass
 class Series:
-    """A named sequence of points, in log order."""
+    """A named sequence of points, in log order (kept as a :class:`PointList`; a plain list works too)."""
 
     name: str
-    points: list[Point] = field(default_factory=list)
+    points: Sequence = field(default_factory=PointList)
     higher_is_better: Optional[bool] = False
 
-    def finite(self) -> list[Point]:
-        """The points whose value is a finite number (the same list until points are added)."""
+    def finite(self) -> Sequence:
+        """The points whose value is a finite number (the same object until points are added).
+
+        The points themselves when all are finite (the usual case), so nothing is copied.
+        """
         cached = self.__dict__.get("_finite")
-        if cached is None or cached[0] != len(self.points) or cached[2] is not self.points:
-            cached = (len(self.points), [p for p in self.points if math.isfinite(p.value)], self.points)
+        pts = self.points
+        if cached is None or cached[0] != len(pts) or cached[2] is not pts:
+            if isinstance(pts, PointList):
+                if all(map(math.isfinite, pts.values)):
+                    got: Sequence = pts
+                else:
+                    from itertools import compress
+
+                    keep = list(map(math.isfinite, pts.values))
+                    got = PointList.from_arrays(*(array(a.typecode, compress(a, keep))
+                                                  for a in (pts.steps, pts.values, pts.lines, pts.epochs)))
+            else:
+                got = [p for p in pts if math.isfinite(p.value)]
+            cached = (len(pts), got, pts)
             self.__dict__["_finite"] = cached
         return cached[1]
 
@@ -249,19 +351,19 @@ def _build(rows: list[tuple[int, dict[str, Any]]], cols: _Columns, *, file: str,
         if epoch is not None:
             log.max_epoch = epoch if log.max_epoch is None else max(log.max_epoch, epoch)
         if train is not None:
-            log.train_loss.points.append(Point(step, train, line, epoch))
+            log.train_loss.points.add(step, train, line, epoch)
         for k, series in ((cols.grad, log.grad_norm), (cols.lr, log.learning_rate)):
             v = f(k)
             if v is not None:
-                series.points.append(Point(step, v, line, epoch))
+                series.points.add(step, v, line, epoch)
         for col, set_name in cols.evals.items():
             v = f(col)
             if v is not None:
-                log.eval_loss[set_name].points.append(Point(step, v, line, epoch))
+                log.eval_loss[set_name].points.add(step, v, line, epoch)
         for col in cols.metrics:
             v = f(col)
             if v is not None:
-                log.metrics[col].points.append(Point(step, v, line, epoch))
+                log.metrics[col].points.add(step, v, line, epoch)
         log.last_line = line
     log.eval_loss = {k: s for k, s in log.eval_loss.items() if s.points}
     log.metrics = {k: s for k, s in log.metrics.items() if s.points}

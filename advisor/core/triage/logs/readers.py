@@ -19,7 +19,7 @@ from advisor.core.io import json_loads
 from advisor.core.triage.logs.base import log_text as read_text
 from advisor.core.triage.logs import base
 from advisor.core.triage.logs.base import TrainingLog, _build, _classify
-from advisor.core.triage.logs.stream import iter_log_history, slim
+from advisor.core.triage.logs.stream import _DROP, iter_log_history_batches, slim
 from advisor.core.triage.progress import Progress
 from advisor.errors import UserError
 
@@ -27,11 +27,11 @@ Cols = dict[str, Optional[str]]
 
 
 # --------------------------------------------------------------------------- Hugging Face trainer_state.json
-WHOLE_FILE_LIMIT = 32 * 1024 * 1024
+WHOLE_FILE_LIMIT = 8 * 1024 * 1024
 
 
 def _whole(path: Path, file: str) -> Optional[Iterator[tuple[int, Any]]]:
-    """A state file up to 32 MB parsed in one ``json.loads`` (the fastest way), with each entry's line.
+    """A state file up to 8 MiB parsed in one ``json.loads`` (the fastest way), with each entry's line.
 
     The Trainer writes ``indent=2``, so each ``log_history`` entry opens on a line
     of its own, four spaces in: the lines come from one scan for those. None
@@ -63,67 +63,169 @@ def _whole(path: Path, file: str) -> Optional[Iterator[tuple[int, Any]]]:
     return zip(lines, hist)
 
 
-def _columns(entries, file: str) -> tuple[list[tuple[int, dict[str, Any]]], dict[str, None]]:
-    """A big state file's entries kept as columns: per key, the entry numbers and float values.
+def _stream_columns(path: Path, file: str, progress: Optional[Progress]):
+    """A big state file streamed into columns: per key, a float64 value and a presence flag per entry.
 
-    Row dicts cost hundreds of bytes each; a column costs 16 bytes a value. The
-    rows handed on are light views (:class:`_ColumnRow`) that read the columns.
+    Nine bytes a key an entry, where a row dict costs hundreds; entries that
+    share their keys (nearly all: the Trainer writes ``sort_keys``) are turned
+    into columns a key at a time. Returns ``(lines, columns)`` as numpy arrays.
     """
+    import numpy as np
+
+    line_parts: list = []
+    chunks: list[tuple[int, dict[str, tuple]]] = []  # (entries in the batch, key -> (values, present))
+    total = 0
+    index = 0
+    for blines, objs in iter_log_history_batches(str(path), file, progress):
+        keep_lines, rows = [], []
+        for line, row in zip(blines, objs):
+            if type(row) is not dict:
+                raise UserError(f"expected a JSON object (got {type(row).__name__})", file=file, line=line,
+                                key=f"log_history[{index}]")
+            index += 1
+            if "train_runtime" in row:
+                continue  # HF end-of-training summary: an average, not a point
+            keep_lines.append(line)
+            rows.append(row)
+        m = len(rows)
+        if not m:
+            continue
+        groups: dict[tuple, list[int]] = {}
+        for i, row in enumerate(rows):
+            groups.setdefault(tuple(row), []).append(i)
+        cols: dict[str, tuple] = {}
+        for keys, idx in groups.items():
+            grp = [rows[i] for i in idx] if len(idx) != m else rows
+            for k in keys:
+                if k.endswith(_DROP):
+                    continue
+                vals = [r[k] for r in grp]
+                got = _floats(vals, [keep_lines[i] for i in idx] if len(idx) != m else keep_lines, k, file)
+                if got is None:
+                    continue
+                fv, ok = got
+                if k not in cols:
+                    cols[k] = (np.zeros(m), np.zeros(m, dtype=bool))
+                cv, cp = cols[k]
+                where = np.asarray(idx) if len(idx) != m else slice(None)
+                cv[where] = fv
+                cp[where] = ok
+        line_parts.append(np.asarray(keep_lines, dtype=np.int64))
+        chunks.append((m, cols))
+        total += m
+    keys = list(dict.fromkeys(k for _, c in chunks for k in c))
+    dense: dict[str, tuple] = {}
+    for k in keys:  # one key at a time, its batch parts freed as they are copied
+        vals, present = np.zeros(total), np.zeros(total, dtype=bool)
+        at = 0
+        for m, c in chunks:
+            part = c.pop(k, None)
+            if part is not None:
+                vals[at:at + m], present[at:at + m] = part
+            at += m
+        dense[k] = (vals, present)
+    del chunks
+    lines = np.concatenate(line_parts) if line_parts else np.zeros(0, dtype=np.int64)
+    return lines, dense
+
+
+def _floats(vals: list, lines: list, key: str, file: str):
+    """One key's values across entries as (float64 array, present flags); None when none is a number.
+
+    Numbers go through in one step; anything else the way :func:`base._to_float`
+    reads a cell (strings parsed, ``null`` absent, a bool an error naming the line);
+    nested objects and lists are not values.
+    """
+    import numpy as np
+
+    kinds = set(map(type, vals))
+    if kinds <= {float, int}:
+        return np.asarray(vals, dtype=float), np.ones(len(vals), dtype=bool)
+    out, ok = np.zeros(len(vals)), np.zeros(len(vals), dtype=bool)
+    for i, (v, line) in enumerate(zip(vals, lines)):
+        if isinstance(v, (dict, list)):
+            continue
+        f = base._to_float(v, file=file, line=line, key=key)
+        if f is not None:
+            out[i], ok[i] = f, True
+    return (out, ok) if ok.any() else None
+
+
+def _build_columns(lines, dense: dict, c, *, file: str, fmt: str) -> TrainingLog:
+    """:func:`base._build` over columns: the same points, made with array operations, not row by row."""
+    import numpy as np
     from array import array
 
-    lines = array("q")
-    col_idx: dict[str, array] = {}
-    col_val: dict[str, array] = {}
-    for i, (line, row) in enumerate(entries):
-        if not isinstance(row, dict):
-            raise UserError(f"expected a JSON object (got {type(row).__name__})", file=file, line=line,
-                            key=f"log_history[{i}]")
-        if "train_runtime" in row:
-            continue
-        n = len(lines)
-        lines.append(line)
-        for k, v in slim(row).items():
-            if type(v) is not float:
-                if isinstance(v, (dict, list)):
-                    continue
-                v = base._to_float(v, file=file, line=line, key=k)
-                if v is None:
-                    continue
-            if k not in col_idx:
-                col_idx[k], col_val[k] = array("q"), array("d")
-            col_idx[k].append(n)
-            col_val[k].append(v)
+    from advisor.core.triage.logs.base import PointList, Series, metric_direction
+
+    log = TrainingLog(file=file, format=fmt)
     n = len(lines)
-    dense: dict[str, tuple[array, bytearray]] = {}
-    for k in col_idx:
-        vals, present = array("d", bytes(8 * n)), bytearray(n)
-        for j, v in zip(col_idx[k], col_val[k]):
-            vals[j] = v
-            present[j] = 1
-        dense[k] = (vals, present)
-    del col_idx, col_val
-    rows = [(ln, _ColumnRow(j, dense)) for j, ln in enumerate(lines)]
-    return rows, dict.fromkeys(dense)
+    if c.step is not None and c.step in dense:
+        steps, ok = dense[c.step]
+    elif c.step is not None:
+        steps, ok = np.zeros(n), np.zeros(n, dtype=bool)
+    else:  # no step column: the row number stands in
+        steps, ok = np.arange(1, n + 1, dtype=float), np.ones(n, dtype=bool)
+    if c.epoch in dense:
+        ev, ep = dense[c.epoch]
+        epochs = np.where(ep, ev, np.nan)
+        if (ep & ok).any():
+            log.max_epoch = float(ev[ep & ok].max())
+    else:
+        epochs = np.full(n, np.nan)
 
+    made: list[tuple] = []  # (mask, steps, lines, epochs) already cut: series on the same rows share them
 
-class _ColumnRow:
-    """One entry of a columnar state file, read like a dict by :func:`base._build` (``get``, ``in``, iteration)."""
+    def points(col: str) -> PointList:
+        v, p = dense[col]
+        mask = p & ok
+        values = array("d", v[mask].tobytes())
+        for m, s_, l_, e_ in made:
+            if np.array_equal(m, mask):
+                return PointList.from_arrays(s_, values, l_, e_, shared=True)
+        s_, l_, e_ = (array(t, a[mask].tobytes()) for t, a in (("d", steps), ("q", lines), ("d", epochs)))
+        made.append((mask, s_, l_, e_))
+        return PointList.from_arrays(s_, values, l_, e_, shared=True)
 
-    __slots__ = ("j", "dense")
-
-    def __init__(self, j: int, dense: dict) -> None:
-        self.j, self.dense = j, dense
-
-    def get(self, k: str, default: Any = None) -> Any:
-        col = self.dense.get(k)
-        return col[0][self.j] if col is not None and col[1][self.j] else default
-
-    def __contains__(self, k: str) -> bool:
-        col = self.dense.get(k)
-        return bool(col is not None and col[1][self.j])
-
-    def __iter__(self):
-        return (k for k, col in self.dense.items() if col[1][self.j])
+    if c.train in dense:
+        log.train_loss.points = points(c.train)
+    if c.grad in dense:
+        log.grad_norm.points = points(c.grad)
+    if c.lr in dense:
+        log.learning_rate.points = points(c.lr)
+    by_set: dict[str, list[str]] = {}
+    for col, set_name in c.evals.items():
+        by_set.setdefault(set_name, []).append(col)
+    for set_name, cols in by_set.items():
+        cols = [x for x in cols if x in dense]
+        if not cols:
+            continue
+        if len(cols) == 1:
+            pts = points(cols[0])
+        else:  # two columns naming one set: points in row order, then column order, as row by row
+            parts = [(np.nonzero(dense[x][1] & ok)[0], x) for x in cols]
+            order = sorted((int(r), j) for j, (rows, _) in enumerate(parts) for r in rows)
+            pts = PointList()
+            for r, j in order:
+                pts.add(float(steps[r]), float(dense[parts[j][1]][0][r]), int(lines[r]),
+                        None if np.isnan(epochs[r]) else float(epochs[r]))
+        if len(pts):
+            log.eval_loss[set_name] = Series("eval_loss" if set_name == "eval" else f"{set_name}_loss", pts)
+    for col in c.metrics:
+        if col in dense:
+            pts = points(col)
+            if len(pts):
+                log.metrics[col] = Series(col, pts, higher_is_better=metric_direction(col))
+    if ok.any():
+        log.last_line = int(lines[ok][-1])
+    if not log.train_loss.points and not log.eval_loss:
+        found = ", ".join(sorted(dense)[:30]) or "none"
+        raise UserError(
+            f"no loss values found in this {fmt} log (keys seen: {found}); "
+            "name the columns with --step-col/--loss-col/--eval-col",
+            file=file,
+        )
+    return log
 
 
 def trainer_state(path: Path, file: str, cols: Cols, progress: Optional[Progress] = None) -> TrainingLog:
@@ -132,9 +234,9 @@ def trainer_state(path: Path, file: str, cols: Cols, progress: Optional[Progress
     keys: dict[str, None] = {}
     entries = _whole(path, file)
     if entries is None:  # a big file: streamed, and kept as columns
-        rows, keys = _columns(iter_log_history(str(path), file, progress), file)
-        c = _classify(keys, file=file, where_keys="log_history keys", **cols)
-        return _build(rows, c, file=file, fmt="hf_trainer_state")
+        lines, dense = _stream_columns(path, file, progress)
+        c = _classify(dense, file=file, where_keys="log_history keys", **cols)
+        return _build_columns(lines, dense, c, file=file, fmt="hf_trainer_state")
     for i, (line, row) in enumerate(entries):
         if not isinstance(row, dict):
             raise UserError(f"expected a JSON object (got {type(row).__name__})", file=file, line=line,
