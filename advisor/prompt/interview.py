@@ -15,6 +15,7 @@ test can also type into real questionary prompts through a pipe.
 from __future__ import annotations
 
 import datetime as _dt
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -86,7 +87,34 @@ class QuestionaryPrompter:
     def say(self, text: str) -> None:
         from advisor.core.io import clean_terminal
 
-        print(clean_terminal(text), file=self.out or sys.stdout, flush=True)
+        out = self.out or sys.stdout
+        text = clean_terminal(text)
+        if _isatty(out):
+            text = wrap_lines(text, shutil.get_terminal_size((80, 24)).columns - 1)
+        print(text, file=out, flush=True)
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def wrap_lines(text: str, width: int) -> str:
+    """Wrap each line at word boundaries to ``width``, continuing at its indent (a terminal would cut words)."""
+    import textwrap
+
+    out = []
+    for line in text.split("\n"):
+        indent = line[: len(line) - len(line.lstrip(" "))]
+        if len(line) <= width or width < 20:
+            out.append(line)
+            continue
+        out.append(textwrap.fill(line.strip(), width=width, initial_indent=indent,
+                                 subsequent_indent=indent + ("  " if indent else ""),
+                                 break_long_words=False, break_on_hyphens=False))
+    return "\n".join(out)
 
 
 def choice_list(q: Question) -> list[tuple[str, Any]]:
