@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from advisor.core.decide import Assessment, Plan
 
 #: Bumped only when a key is renamed or removed or its meaning changes; new keys keep it.
-SCHEMA_VERSION = 1
+from advisor.core import SCHEMA_VERSION  # noqa: E402 - defined with the package, light to import
 
 Number = Union[int, float]
 
