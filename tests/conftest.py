@@ -86,5 +86,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.fixture(autouse=True)
 def _private_config_dir(tmp_path_factory, monkeypatch):
-    """The app's remembered settings (the theme) go to a temporary folder, never the user's config dir."""
+    """The app's remembered settings (the theme) and advisor's cache (the validated runbook) go to
+    temporary folders, never the user's config and cache dirs."""
     monkeypatch.setenv("ADVISOR_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))

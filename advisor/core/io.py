@@ -44,16 +44,22 @@ import stat
 import tempfile
 import threading
 from pathlib import Path
-from typing import IO, Any, Optional, get_args
-
-import yaml
-from pydantic import BaseModel, ValidationError
+from typing import IO, TYPE_CHECKING, Any, Optional, get_args
 
 from advisor.errors import UserError
 
+if TYPE_CHECKING:  # imported where used: reading a log or JSON needs neither (docs/triage.md, speed)
+    import yaml
+    from pydantic import BaseModel, ValidationError
+
 KeyPath = tuple[Any, ...]
-# libyaml's C parser when present: the knowledge base loads several times faster.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _yaml_loader() -> Any:
+    """libyaml's C parser when present (the knowledge base loads several times faster), else PyYAML's."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MiB = 1024 * 1024
 #: The most advisor reads from one input of each kind, in bytes (docs/limits.md).
@@ -476,6 +482,9 @@ class _Walk:
     """One pass over a composed YAML node tree: key lines, duplicate keys, alias expansion, depth."""
 
     def __init__(self, file: str) -> None:
+        import yaml
+
+        self._yaml = yaml
         self.file = file
         self.nodes = 0
         self.lines: dict[KeyPath, int] = {}
@@ -490,6 +499,7 @@ class _Walk:
         if depth > MAX_DEPTH:
             raise UserError(f"nested more than {MAX_DEPTH} levels deep", file=self.file, line=node.start_mark.line + 1)
         self.lines.setdefault(path, node.start_mark.line + 1)
+        yaml = self._yaml
         if isinstance(node, yaml.ScalarNode):
             return
         if id(node) in self._open:
@@ -526,7 +536,9 @@ def parse_yaml(text: str, *, file: str) -> tuple[Any, dict[KeyPath, int]]:
     Raises:
         UserError: malformed YAML, with the line and column of the problem.
     """
-    loader = _Loader(text)
+    import yaml
+
+    loader = _yaml_loader()(text)
     walk = _Walk(file)
     try:
         # One parse: compose the node tree (for line numbers), then build data from it.
@@ -580,6 +592,8 @@ def dotted(loc: KeyPath) -> str:
 
 def _model_at(model: type[BaseModel], loc: KeyPath) -> type[BaseModel] | None:
     """The pydantic model that holds the field at ``loc[:-1]``, if it is one."""
+    from pydantic import BaseModel
+
     current: Any = model
     for part in loc[:-1]:
         if isinstance(part, int):
@@ -595,6 +609,8 @@ def _model_at(model: type[BaseModel], loc: KeyPath) -> type[BaseModel] | None:
 
 def _unwrap(tp: Any) -> Any:
     """Strip Optional/list wrappers down to a model class where there is one."""
+    from pydantic import BaseModel
+
     for _ in range(4):
         args = [a for a in get_args(tp) if a is not type(None)]
         if isinstance(tp, type) and issubclass(tp, BaseModel):

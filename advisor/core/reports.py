@@ -7,8 +7,8 @@ it, so a wrong value is one :class:`UserError` naming the file and the key
 (``key 'suites[0].delta': expected a number``), never an ``AttributeError``
 deep in the record renderer.
 
-* A triage report is validated with :class:`advisor.core.triage.models.TriageReport`,
-  the model that writes it (its ``to_contract`` keys are the model's fields).
+* A triage report is validated with :class:`advisor.core.triage.contract.TriageReport`,
+  whose fields are those of the dataclasses that write it (``to_contract`` keys).
 * A probe report is validated with :class:`ProbeReport` below, the shape
   ``advisor.core.probe.report`` builds (a test runs a real probe and checks
   its output against it).
@@ -105,7 +105,7 @@ def check_report(data: Any, kind: str, *, file: str) -> dict[str, Any]:
             raise UserError(f"not a {kind} report: expected a list under {key!r} (the output of `{producer}`)",
                             file=file, key=key)
     if kind == "triage":
-        from advisor.core.triage.models import TriageReport as model
+        from advisor.core.triage.contract import TriageReport as model
     else:
         model = ProbeReport  # type: ignore[assignment]
     try:

@@ -125,3 +125,15 @@ def test_learning_rate_from_the_log_and_divergence_rank_the_learning_rate_first(
     # --lr wins over the log's value.
     d2 = run_triage(log=LOGS / "hf_divergence" / "trainer_state.json", method="lora", lr=5e-5).to_contract()
     assert "lr_high_for_method" not in {f["id"] for f in d2["findings"]}
+
+
+def test_report_dataclasses_and_their_validators_name_the_same_fields():
+    """What a triage run builds (dataclasses) and what reading a report back checks (pydantic) agree."""
+    import dataclasses
+
+    from advisor.core.triage import contract, models
+
+    for name in ("Finding", "Cause", "BestCheckpoint", "Curve", "TriageReport"):
+        assert {f.name for f in dataclasses.fields(getattr(models, name))} == set(getattr(contract, name).model_fields), name
+    with pytest.raises(ValueError):
+        models.Finding(id="x", severity="fatal", where="w", detail="d")

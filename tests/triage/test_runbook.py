@@ -105,3 +105,38 @@ def test_copy_of_packaged_runbook_loads(tmp_path):
     p = tmp_path / "rb.yaml"
     shutil.copy(default_path(), p)
     assert load_runbook(p).version >= 1
+
+
+def test_light_runbook_classes_have_the_validated_fields():
+    """The dataclasses the ranking reads and the pydantic models that validate the YAML name the same fields."""
+    import dataclasses
+
+    from advisor.core.triage import runbook, runbook_model
+
+    for name in ("Link", "SymptomLink", "Symptom", "CauseSpec", "Thresholds", "Runbook"):
+        light = [f.name for f in dataclasses.fields(getattr(runbook, name))]
+        assert light == list(getattr(runbook_model, name).model_fields), name
+    defaults = runbook_model.Thresholds()
+    assert dataclasses.asdict(runbook.Thresholds()) == defaults.model_dump()
+
+
+def test_runbook_cache_is_used_and_rebuilt_when_the_file_changes(tmp_path, monkeypatch):
+    """A validated runbook is cached by content: the same file reads back equal, an edit is validated again."""
+    from advisor.core.triage import runbook
+
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "cache"))
+    p = tmp_path / "rb.yaml"
+    shutil.copy(default_path(), p)
+    first = runbook._load_cached.__wrapped__(str(p))
+    files = list((tmp_path / "cache").glob("runbook-*.json"))
+    assert len(files) == 1
+    again = runbook._load_cached.__wrapped__(str(p))
+    assert again == first and again.causes[0].source.startswith(first.causes[0].source[:1])
+    # a cache file someone broke is read past, not trusted
+    files[0].write_text("{not json", encoding="utf-8")
+    assert runbook._load_cached.__wrapped__(str(p)) == first
+    # an edited runbook is validated again: a bad weight is an error naming the file, cached or not
+    p.write_text(p.read_text(encoding="utf-8").replace("weight: 0.", "weight: 7.", 1), encoding="utf-8")
+    with pytest.raises(UserError) as e:
+        runbook._load_cached.__wrapped__(str(p))
+    assert str(p) in str(e.value) and "weight" in str(e.value)

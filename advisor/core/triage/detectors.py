@@ -25,11 +25,12 @@ Noise handling, shared by the curve detectors:
 from __future__ import annotations
 
 import math
+from array import array
 from typing import Optional
 
-import numpy as np
-
+from advisor.core.triage import numeric as nm
 from advisor.core.triage.logs import Point, Series, TrainingLog, _fmt_step
+from advisor.core.triage.logs.base import PointList
 from advisor.core.triage.models import BestCheckpoint, Curve, Finding
 from advisor.core.triage.runbook import Thresholds
 
@@ -46,35 +47,8 @@ GRAD_BASELINE = 5
 INSTABILITY = ("loss_divergence", "loss_spike", "grad_norm_spike", "non_finite_loss", "eval_loss_rising")
 
 
-_BLOCK = 1 << 15  # windows per np.median call: its copy of the windows stays a few MB on a million-step log
-
-
-def _window_medians(y: np.ndarray, k: int) -> np.ndarray:
-    """Median of every length-``k`` window of ``y`` (``len(y) - k + 1`` values), a block of windows at a time."""
-    w = np.lib.stride_tricks.sliding_window_view(y, k)
-    out = np.empty(len(w))
-    for i in range(0, len(w), _BLOCK):
-        out[i:i + _BLOCK] = np.median(w[i:i + _BLOCK], axis=1)
-    return out
-
-
-def running_median(y: np.ndarray, k: int) -> np.ndarray:
-    """Centred running median of odd window ``k``; the window shrinks at both ends (vectorised)."""
-    n, h = len(y), k // 2
-    out = np.empty(n)
-    if n >= k:
-        out[h:n - h] = _window_medians(y, k)
-    for i in list(range(min(h, n))) + list(range(max(h, n - h), n)):
-        out[i] = np.median(y[max(0, i - h): i + h + 1])
-    return out
-
-
-def trailing_median(y: np.ndarray, k: int) -> np.ndarray:
-    """``out[i]`` = median of the ``k`` points before ``i`` (NaN for the first ``k``)."""
-    out = np.full(len(y), np.nan)
-    if len(y) > k:
-        out[k:] = _window_medians(y[:-1], k)
-    return out
+running_median = nm.running_median
+trailing_median = nm.trailing_median
 
 
 _SMOOTH_CACHE: dict = {}
@@ -96,13 +70,12 @@ class Smooth:
 
     def __init__(self, points: list[Point]) -> None:
         self.points = points
-        self.x = np.array([p.step for p in points], dtype=float)
-        self.y = np.array([p.value for p in points], dtype=float)
+        self.x, self.y = _xy(points)
         n = len(points)
         self.n = n
         if n < 8:
             self.k = 1
-            self.s = self.y.copy()
+            self.s = array("d", self.y)
             self.sigma = 0.0
         else:
             k = max(5, min(21, (n // 8) | 1))
@@ -111,8 +84,9 @@ class Smooth:
             self.s = running_median(self.y, k)
             # Noise from first differences: a smooth trend barely moves them, and unlike
             # residuals around a short median they are not shrunk toward zero.
-            d = np.diff(self.y)
-            self.sigma = float(1.4826 * np.median(np.abs(d - np.median(d))) / math.sqrt(2.0))
+            d = nm.diff(self.y)
+            md = nm.median(d)
+            self.sigma = float(1.4826 * nm.median([abs(v - md) for v in d]) / math.sqrt(2.0))
 
     @property
     def short(self) -> bool:
@@ -124,14 +98,21 @@ class Smooth:
 
     def end_level(self) -> float:
         """Where the series ended: median of the last ``k`` raw points."""
-        return float(np.median(self.y[-self.k:])) if self.k > 1 else float(self.y[-1])
+        return float(nm.median(self.y[-self.k:])) if self.k > 1 else float(self.y[-1])
 
     def start_level(self) -> float:
-        return float(np.median(self.y[: self.k])) if self.k > 1 else float(self.y[0])
+        return float(nm.median(self.y[: self.k])) if self.k > 1 else float(self.y[0])
 
     def at(self, step: float) -> float:
         """The smoothed value interpolated at ``step``."""
-        return float(np.interp(step, self.x, self.s))
+        return float(nm.interp(float(step), self.x, self.s))
+
+
+def _xy(points) -> tuple[array, array]:
+    """Steps and values of a point sequence as float arrays (copied from a :class:`PointList`'s own)."""
+    if isinstance(points, PointList):
+        return array("d", points.steps), array("d", points.values)
+    return array("d", [p.step for p in points]), array("d", [p.value for p in points])
 
 
 def _z_for(sm: Smooth) -> float:
@@ -173,13 +154,13 @@ def _rise_after_best(series: Series, *, flip: bool = False, min_rel_dense: float
         return None
     sm = smooth(pts)
     sign = -1.0 if flip else 1.0
-    s = sign * sm.s
-    y = sign * sm.y
-    b = int(np.argmin(s))
+    s = [sign * v for v in sm.s]
+    y = [sign * v for v in sm.y]
+    b = nm.argmin(s)
     after = sm.n - 1 - b
     best = float(s[b])
     if sm.short:
-        if after < 1 or not np.all(y[b + 1:] > best):
+        if after < 1 or not all(v > best for v in y[b + 1:]):
             return None
         end = float(y[-1])
         tol = min_rel_short * abs(best)
@@ -196,7 +177,7 @@ def _rise_after_best(series: Series, *, flip: bool = False, min_rel_dense: float
     # smoothing window around the smoothed minimum. The rise is measured on smoothed levels.
     h = sm.k // 2
     lo_i = max(0, b - h)
-    raw_b = lo_i + int(np.argmin(y[lo_i: b + h + 1]))
+    raw_b = lo_i + nm.argmin(y[lo_i: b + h + 1])
     return {
         "best_index": raw_b, "best_point": pts[raw_b], "best": sign * float(y[raw_b]), "best_level": sign * best,
         "end": sign * end,
@@ -295,7 +276,7 @@ def _d_divergence(log: TrainingLog) -> list[Finding]:
         return []
     sm = smooth(pts)
     out: list[Finding] = []
-    m = int(np.argmin(sm.s))
+    m = nm.argmin(sm.s)
     low = float(sm.s[m])
     end, start = sm.end_level(), sm.start_level()
     tol = max(DIVERGENCE_SIGMAS * sm.level_noise() * math.sqrt(2.0), DIVERGENCE_REL * abs(low))
@@ -320,13 +301,12 @@ def _d_divergence(log: TrainingLog) -> list[Finding]:
         # loss before learning starts) is the start of the curve, not a spike.
         k = sm.k
         base = trailing_median(sm.y, k)
-        steps_arr = sm.x
-        with np.errstate(invalid="ignore"):
-            bar = np.maximum(SPIKE_SIGMAS * sm.sigma, SPIKE_REL * np.abs(base))
-            here = np.maximum(SPIKE_SIGMAS * sm.sigma, SPIKE_REL * np.abs(sm.s))
-            hit = (sm.y - sm.s > here) & (sm.y - base > bar) & (steps_arr > warm)
-        hit[:k] = False
-        idx = [int(i) for i in np.flatnonzero(hit)]
+        floor = SPIKE_SIGMAS * sm.sigma
+        y, sm_s, x = sm.y, sm.s, sm.x
+        # The first k points have no baseline (NaN) and are never spikes.
+        idx = [i for i in range(k, sm.n)
+               if y[i] - sm_s[i] > max(floor, SPIKE_REL * abs(sm_s[i]))
+               and y[i] - base[i] > max(floor, SPIKE_REL * abs(base[i])) and x[i] > warm]
         if idx:
             steps = ", ".join(_fmt_step(pts[i].step) for i in idx[:5])
             out.append(Finding(
@@ -339,14 +319,12 @@ def _d_divergence(log: TrainingLog) -> list[Finding]:
             ))
     g = log.grad_norm.finite()
     if len(g) >= 5:
-        med = float(np.median([p.value for p in g]))
-        gv = np.array([p.value for p in g])
-        gx = np.array([p.step for p in g])
+        gx, gv = _xy(g)
+        med = float(nm.median(gv))
         gbase = trailing_median(gv, GRAD_BASELINE)
-        with np.errstate(invalid="ignore"):
-            ghit = (gv > GRAD_SPIKE_X * med) & (gv > GRAD_SPIKE_X * gbase) & (gx > warm) & (med > 0)
-        ghit[:GRAD_BASELINE] = False
-        spikes = [g[int(i)] for i in np.flatnonzero(ghit)]
+        spikes = [g[i] for i in range(GRAD_BASELINE, len(g))
+                  if gv[i] > GRAD_SPIKE_X * med and gv[i] > GRAD_SPIKE_X * gbase[i] and gx[i] > warm
+                  and med > 0] if med > 0 else []
         if spikes:
             out.append(Finding(
                 id="grad_norm_spike", severity="warning", where=log.where(spikes[0]),
@@ -450,16 +428,17 @@ def loss_transform_of(log: TrainingLog, name: str, series: Series) -> Optional[s
     return None  # no eval loss logged: the perplexity is the only eval signal, judged on its own
 
 
-def _slope_t(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+def _slope_t(x: list[float], y: list[float]) -> tuple[float, float]:
     """Least-squares slope and its t statistic."""
     n = len(x)
-    xm, ym = x.mean(), y.mean()
-    sxx = float(((x - xm) ** 2).sum())
+    xm, ym = nm.mean(x), nm.mean(y)
+    dx = [v - xm for v in x]
+    sxx = float(nm.fsum_np([d * d for d in dx]))
     if sxx == 0 or n < 3:
         return 0.0, 0.0
-    slope = float(((x - xm) * (y - ym)).sum() / sxx)
-    resid = y - (ym + slope * (x - xm))
-    se = math.sqrt(float((resid ** 2).sum()) / (n - 2) / sxx) if n > 2 else 0.0
+    slope = float(nm.fsum_np([d * (v - ym) for d, v in zip(dx, y)]) / sxx)
+    resid = [v - (ym + slope * d) for d, v in zip(dx, y)]
+    se = math.sqrt(float(nm.fsum_np([r * r for r in resid])) / (n - 2) / sxx) if n > 2 else 0.0
     if se == 0:
         return slope, math.copysign(math.inf, slope) if slope else 0.0
     return slope, slope / se
@@ -478,12 +457,11 @@ def _d_trend(log: TrainingLog, series: Series, *, rising_sets: set) -> list[Find
     set_name = next((k for k, s in log.eval_loss.items() if s is series), None)
     if len(pts) < 3 or (set_name is not None and set_name in rising_sets):
         return []
-    x = np.array([p.step for p in pts])
-    y = np.array([p.value for p in pts])
+    x, y = _xy(pts)
     if len(pts) >= 8:
         tail = max(4, len(pts) // 4)
         slope, t = _slope_t(x[-tail:], y[-tail:])
-        level = float(np.median(y[-tail:]))
+        level = float(nm.median(y[-tail:]))
         change = slope * (x[-1] - x[-tail])
         rel = 100.0 * change / abs(level) if level else 0.0
         improving = rel <= -1.0 and t < -3
@@ -493,9 +471,9 @@ def _d_trend(log: TrainingLog, series: Series, *, rising_sets: set) -> list[Find
         yt = y[-3:]
         level = float(yt[-1])
         rel = _pct(float(yt[-1]), float(yt[0]))
-        improving = bool(np.all(np.diff(yt) < 0)) and rel <= -1.0
-        flat = float(np.ptp(yt)) <= 0.005 * abs(level)
-    overall = _pct(float(np.median(y[-min(3, len(y)):])), float(np.median(y[: min(3, len(y))])))
+        improving = all(d < 0 for d in nm.diff(yt)) and rel <= -1.0
+        flat = float(max(yt) - min(yt)) <= 0.005 * abs(level)
+    overall = _pct(float(nm.median(y[-min(3, len(y)):])), float(nm.median(y[: min(3, len(y))])))
     label = name.replace("_", " ")
     kind = "eval" if set_name is not None else "train"
     if improving:
@@ -536,7 +514,7 @@ def _d_eval_below_train(log: TrainingLog, th: Thresholds) -> list[Finding]:
     ratios = [p.value / tsm.at(p.step) for p in late if tsm.at(p.step) > 0]
     if not ratios:
         return []
-    med = float(np.median(ratios))
+    med = float(nm.median(ratios))
     if med < 1.0 - th.eval_below_train_pct / 100 and max(ratios) < 1.0:
         return [Finding(
             id="eval_below_train", severity="info", where=log.where(late[0]),

@@ -1,4 +1,9 @@
-"""One triage run end to end: read what was given, detect, rank, report."""
+"""One triage run end to end: read what was given, detect, rank, report.
+
+Only what a log needs is imported up front: the dataset checks (numpy) and
+the probe reader load when ``train``/``eval`` or ``probe`` is given, so a
+triage of a log alone starts fast (``tests/triage/test_startup.py``).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,10 @@ import math
 from pathlib import Path
 from typing import Optional
 
-from advisor.core.triage import data as data_mod
 from advisor.core.triage import detectors
 from advisor.core.triage.logs import read_log
 from advisor.core.triage.models import SEVERITY_ORDER, TriageReport
 from advisor.core.triage.render import DETAILED_CAUSES
-from advisor.core.triage.probe_input import probe_findings, read_probe
 from advisor.core.triage.progress import Progress
 from advisor.core.triage.runbook import SYMPTOM_IDS, load_runbook, rank_causes
 from advisor.errors import UserError
@@ -103,6 +106,8 @@ def run_triage(
         given.add("epochs")
     datasets = {}
     if train or eval:
+        from advisor.core.triage import data as data_mod
+
         f, datasets = data_mod.check_datasets(str(train) if train else None, str(eval) if eval else None, th,
                                               progress, data_mod.parse_fields(fields))
         for x in f:
@@ -116,6 +121,8 @@ def run_triage(
             if train:
                 given.add("eval")
     if probe:
+        from advisor.core.triage.probe_input import probe_findings, read_probe
+
         pdata = read_probe(str(probe))
         f, g = probe_findings(pdata, str(probe), th)
         for x in f:

@@ -4,14 +4,17 @@
 :meth:`TriageReport.to_contract` turns it into the docs/formats.md section 3 object
 (plus the extra keys ``curves``, ``inputs``, ``symptom`` and ``datasets``) that
 ``advisor triage --format json`` prints and the decision record reads back.
+
+These are plain dataclasses, light to import (a triage of a log starts in a
+fraction of a second). Reading a report back is validated by the pydantic
+models of :mod:`advisor.core.triage.contract`, which describe each field.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from typing import Any, Literal, Optional
-
-from pydantic import BaseModel, Field
 
 Severity = Literal["info", "warning", "error"]
 Basis = Literal["curves", "data", "probe", "rule_of_thumb"]
@@ -19,66 +22,76 @@ BASIS_WORDS = {"curves": "the training curves", "data": "the datasets", "probe":
                "rule_of_thumb": "a rule of thumb on the settings", "symptom": "the symptom you reported",
                "prior": "how often this cause happens (no direct evidence)"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+_BASES = ("curves", "data", "probe", "rule_of_thumb")
 
 
-class Finding(BaseModel):
-    """One observation from a log, a dataset, the settings or a probe result."""
+@dataclass(kw_only=True, eq=True)
+class Finding:
+    """One observation from a log, a dataset, the settings or a probe result (fields: docs/formats.md section 3)."""
 
-    id: str = Field(description="Stable finding id (docs/formats.md section 3 lists the required ones).")
-    severity: Severity = Field(description="info, warning or error.")
-    where: str = Field(description="`file:line`, `file step N`, or the option it came from (`--lr`).")
-    detail: str = Field(description="One or two sentences with the numbers behind the finding.")
-    evidence: dict[str, Any] = Field(default_factory=dict, description="The numbers themselves, machine-readable.")
-    basis: Basis = Field(default="curves", description="What the finding rests on: `curves` (the run's own log), "
-                         "`data` (the datasets), `probe` (measured outputs) or `rule_of_thumb` (a setting "
-                         "compared with a published range: a prior, weighed below the curves).")
+    id: str
+    severity: Severity
+    where: str
+    detail: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    basis: Basis = "curves"
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITY_ORDER:
+            raise ValueError(f"finding {self.id}: severity {self.severity!r} is not one of info, warning, error")
+        if self.basis not in _BASES:
+            raise ValueError(f"finding {self.id}: basis {self.basis!r} is not one of {', '.join(_BASES)}")
+        self.evidence = dict(self.evidence)
 
 
-class Cause(BaseModel):
+@dataclass(kw_only=True, eq=True)
+class Cause:
     """One runbook cause, scored against the findings and the symptom."""
 
-    id: str = Field(description="Cause id from the runbook (docs/formats.md section 3).")
-    rank: int = Field(description="1 = most likely.")
-    confidence: float = Field(description="0..1; how strongly the evidence points here.")
-    title: str = Field(default="", description="Short human name of the cause.")
-    evidence: list[str] = Field(default_factory=list, description="Observations that support this cause.")
-    evidence_against: list[str] = Field(default_factory=list, description="Observations that argue against it.")
-    first_checks: list[str] = Field(default_factory=list, description="Fastest checks to confirm or rule it out.")
-    fixes: list[str] = Field(default_factory=list, description="Fix patterns.")
-    not_the_issue: list[str] = Field(default_factory=list, description="Signs that this is not the problem.")
-    source: str = Field(default="", description="Where the runbook took this cause from.")
-    rests_on: list[str] = Field(default_factory=list, description="What the confidence rests on, strongest first: "
-                                "`curves`, `data`, `probe`, `symptom`, `rule_of_thumb`, or `prior` alone.")
+    id: str
+    rank: int
+    confidence: float
+    title: str = ""
+    evidence: list[str] = field(default_factory=list)
+    evidence_against: list[str] = field(default_factory=list)
+    first_checks: list[str] = field(default_factory=list)
+    fixes: list[str] = field(default_factory=list)
+    not_the_issue: list[str] = field(default_factory=list)
+    source: str = ""
+    rests_on: list[str] = field(default_factory=list)
 
 
-class BestCheckpoint(BaseModel):
+@dataclass(kw_only=True, eq=True)
+class BestCheckpoint:
     """The logged step with the lowest eval loss."""
 
-    step: float = Field(description="Training step (a log-event number for raw Trainer stdout).")
-    epoch: Optional[float] = Field(default=None, description="Epoch at that step, when logged.")
-    eval_loss: float = Field(description="The eval loss there.")
-    eval_set: str = Field(default="eval", description="Which eval set (HF `eval_<set>_loss`).")
-    where: str = Field(default="", description="`file:line` of that log row.")
+    step: float
+    eval_loss: float
+    epoch: Optional[float] = None
+    eval_set: str = "eval"
+    where: str = ""
 
 
-class Curve(BaseModel):
-    """A plotted series: ``points`` are ``[step, value]`` with ``null`` for NaN/Inf."""
+@dataclass(kw_only=True, eq=True)
+class Curve:
+    """A plotted series: ``points`` are ``(step, value)`` with ``None`` for NaN/Inf."""
 
-    name: str = Field(description="`train_loss`, `eval_loss`, `eval_<set>_loss`, ...")
-    kind: Literal["train", "eval", "metric"] = Field(description="What the series measures.")
-    points: list[tuple[float, Optional[float]]] = Field(default_factory=list, description="[step, value] pairs.")
+    name: str
+    kind: Literal["train", "eval", "metric"]
+    points: list[tuple[float, Optional[float]]] = field(default_factory=list)
 
 
-class TriageReport(BaseModel):
+@dataclass(kw_only=True, eq=True)
+class TriageReport:
     """Everything one triage run concluded."""
 
-    causes: list[Cause] = Field(default_factory=list)
-    findings: list[Finding] = Field(default_factory=list)
+    causes: list[Cause] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     best_checkpoint: Optional[BestCheckpoint] = None
-    curves: list[Curve] = Field(default_factory=list)
+    curves: list[Curve] = field(default_factory=list)
     symptom: Optional[str] = None
-    inputs: dict[str, Any] = Field(default_factory=dict, description="What was read: files, formats, settings.")
-    datasets: dict[str, Any] = Field(default_factory=dict, description="Per-dataset statistics.")
+    inputs: dict[str, Any] = field(default_factory=dict)
+    datasets: dict[str, Any] = field(default_factory=dict)
 
     def to_contract(self) -> dict[str, Any]:
         """The docs/formats.md section 3 object, with extra keys; JSON-safe (no NaN)."""
@@ -99,7 +112,7 @@ class TriageReport(BaseModel):
         if self.best_checkpoint is not None:
             b = self.best_checkpoint
             best = {"step": _num(b.step), "epoch": b.epoch, "eval_loss": b.eval_loss, "eval_set": b.eval_set, "where": b.where}
-        from advisor.core.schemas import SCHEMA_VERSION
+        from advisor.core import SCHEMA_VERSION
 
         return {
             "schema_version": SCHEMA_VERSION,

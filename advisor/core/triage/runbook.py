@@ -10,12 +10,15 @@ combines them (see its docstring). Changing advice means editing the YAML.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Any, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from advisor.core.io import LIMITS, load_yaml, validation_error
+from advisor.core.io import LIMITS, parse_yaml, read_text, validation_error
 from advisor.core.triage.models import Cause, Finding
 from advisor.errors import UserError
 
@@ -23,138 +26,110 @@ SYMPTOM_IDS = ("worse_general_better_target", "worse_everything", "better_offlin
                "incoherent_outputs", "good_early_worse_later")
 CAUSE_IDS = ("catastrophic_forgetting", "data_quality", "overfitting", "learning_rate_too_high",
              "overtraining", "data_too_small", "distribution_mismatch", "eval_not_representative")
-# What an "absent" link may require to have been looked at.
-Given = Literal["log", "eval_curve", "train", "eval", "probe_general", "probe_shift", "lr", "epochs"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+# The runbook as the ranking reads it: the fields of the pydantic models in
+# advisor.core.triage.runbook_model (which say what each one means), filled from a validated file.
 
-
-class Link(_Strict):
+@dataclass
+class Link:
     """A finding that counts for (or against) a cause."""
 
     finding: str
-    """Finding id (e.g. ``eval_loss_rising``)."""
-    weight: float = Field(ge=0, le=1)
-    """How much this finding moves the confidence (0..1, combined as a noisy-OR)."""
-    match: dict[str, Any] = Field(default_factory=dict)
-    """Only findings whose evidence has these values count (e.g. ``{kind: eval}``)."""
-    absent: bool = False
-    """Count the finding's *absence* instead, when the input that would show it was given."""
-    needs: Optional[Given] = None
-    """For ``absent`` links: which input must have been read for the absence to mean something."""
-    text: str = ""
-    """Words for an ``absent`` link, shown as evidence."""
+    weight: float
+    match: dict[str, Any]
+    absent: bool
+    needs: Optional[str]
+    text: str
 
 
-class SymptomLink(_Strict):
+@dataclass
+class SymptomLink:
     """A cause a quick-diagnosis pattern points to."""
 
     cause: str
-    """Cause id."""
-    weight: float = Field(ge=0, le=1)
-    """How strongly the symptom alone suggests the cause."""
+    weight: float
 
 
-class Symptom(_Strict):
+@dataclass
+class Symptom:
     """One quick-diagnosis pattern: what the user sees and where it usually comes from."""
 
     id: str
-    """Symptom id (docs/formats.md section 3)."""
     title: str
-    """What the user observes, in a few words."""
     points_to: list[SymptomLink]
-    """Causes this pattern suggests, strongest first."""
     source: str
-    """Seed file and section this comes from."""
 
 
-class CauseSpec(_Strict):
+@dataclass
+class CauseSpec:
     """One cause: how common it is, how to check it, how to fix it, what rules it out."""
 
     id: str
-    """Cause id (docs/formats.md section 3)."""
     title: str
-    """Short name."""
-    frequency_rank: int = Field(ge=1)
-    """Position in the runbook's by-frequency list (1 = most common); breaks ties."""
-    prior: float = Field(ge=0, le=1)
-    """Confidence before any evidence, from how common the cause is."""
+    frequency_rank: int
+    prior: float
     explanation: str
-    """Why this cause makes a fine-tune worse than its base."""
     first_checks: list[str]
-    """Fastest checks first."""
     fixes: list[str]
-    """Fix patterns."""
-    not_the_issue: list[str] = Field(default_factory=list)
-    """Signs that point away from this cause."""
-    supported_by: list[Link] = Field(default_factory=list)
-    """Findings that raise the confidence."""
-    contradicted_by: list[Link] = Field(default_factory=list)
-    """Findings (or absences) that lower it."""
+    not_the_issue: list[str]
+    supported_by: list[Link]
+    contradicted_by: list[Link]
     source: str
-    """Seed file and section this comes from."""
 
 
-class Thresholds(_Strict):
+@dataclass
+class Thresholds:
     """Numbers the detectors compare against, each traceable to a seed or stated as our choice."""
 
     lora_lr_min: float = 1e-5
-    """Bottom of the LoRA learning-rate range."""
     lora_lr_max: float = 1e-4
-    """Top of the LoRA learning-rate range; higher is flagged."""
     full_lr_max: float = 2e-5
-    """Highest learning rate accepted for full fine-tuning."""
     max_epochs: int = 3
-    """More epochs than this is flagged."""
     near_zero_train_loss: float = 0.02
-    """Training loss below this at the end means memorisation."""
     eval_below_train_pct: float = 10.0
-    """Eval loss this many percent below train loss, persistently, is a leakage hint."""
     min_train_examples: int = 200
-    """Fewer training examples than this is a warning."""
     min_train_examples_error: int = 50
-    """Fewer than this is an error."""
     min_eval_examples: int = 50
-    """An eval set smaller than this cannot show a regression reliably."""
-    near_duplicate_jaccard: float = Field(0.8, gt=0, le=1)
-    """MinHash-estimated Jaccard similarity at which two examples are near-duplicates."""
-    conflict_input_jaccard: float = Field(0.9, gt=0, le=1)
-    """Inputs at least this similar with different outputs are conflicting labels."""
-    single_style_share: float = Field(0.5, gt=0, le=1)
-    """Share of outputs opening (or closing) the same way that counts as a single style."""
+    near_duplicate_jaccard: float = 0.8
+    conflict_input_jaccard: float = 0.9
+    single_style_share: float = 0.5
     shift_drop: float = 0.05
-    """Probe: a shift-suite drop at least this large (absolute) next to a task gain suggests overfitting."""
     source: str = ""
-    """Where these numbers come from."""
 
 
-class Runbook(_Strict):
+@dataclass
+class Runbook:
     """The whole runbook file."""
 
     version: int
-    """Bumped when the advice changes."""
     title: str
-    """Name of the runbook."""
     source: str
-    """Main source (seed file)."""
     symptoms: list[Symptom]
-    """Quick-diagnosis patterns."""
     causes: list[CauseSpec]
-    """Causes, any order (``frequency_rank`` orders them)."""
     general_first_checks: list[str]
-    """Checks worth doing whatever the cause, fastest first."""
     when_not_the_issue: list[str]
-    """When the fine-tune is fine and the problem is elsewhere."""
     thresholds: Thresholds
-    """Detector thresholds."""
 
     def cause(self, cid: str) -> CauseSpec:
         return next(c for c in self.causes if c.id == cid)
 
     def symptom(self, sid: str) -> Optional[Symptom]:
         return next((s for s in self.symptoms if s.id == sid), None)
+
+
+def _runbook_of(d: dict[str, Any]) -> Runbook:
+    """The dataclasses from a validated runbook's plain data (a pydantic dump, or the cache)."""
+    def cause(c: dict[str, Any]) -> CauseSpec:
+        return CauseSpec(**{**c, "supported_by": [Link(**x) for x in c["supported_by"]],
+                            "contradicted_by": [Link(**x) for x in c["contradicted_by"]]})
+
+    return Runbook(**{
+        **d,
+        "symptoms": [Symptom(**{**s, "points_to": [SymptomLink(**x) for x in s["points_to"]]}) for s in d["symptoms"]],
+        "causes": [cause(c) for c in d["causes"]],
+        "thresholds": Thresholds(**d["thresholds"]),
+    })
 
 
 def default_path() -> Path:
@@ -166,27 +141,97 @@ def default_path() -> Path:
     return here.parent / "playbooks" / "triage" / "runbook.yaml"
 
 
+def _sources_path() -> Path:
+    """knowledge/sources.yaml (as :func:`advisor.core.knowledge.default_dir` finds it, without its models)."""
+    here = Path(__file__).resolve().parent.parent.parent
+    packaged = here / "_data" / "knowledge"
+    return (packaged if packaged.is_dir() else here.parent / "knowledge") / "sources.yaml"
+
+
+def cache_dir() -> Path:
+    """Where advisor keeps files it can rebuild: ``$ADVISOR_CACHE_DIR``, else the platform's user cache folder."""
+    override = os.environ.get("ADVISOR_CACHE_DIR")
+    if override:
+        return Path(override).expanduser()
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "advisor"
+    if os.name == "nt":
+        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / "advisor" / "Cache"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "advisor"
+
+
+_CODE = (Path(__file__), Path(__file__).with_name("runbook_model.py"))
+
+
 @functools.lru_cache(maxsize=8)
 def _load_cached(path: str) -> Runbook:
-    data, lines = load_yaml(path, limit=LIMITS["knowledge"], what="a runbook")
+    """The validated runbook at ``path``, titles cited; from the cache when nothing it depends on changed.
+
+    A runbook is validated (YAML, the pydantic models, cross-references) and its
+    source ids replaced by titles once; the result is kept as JSON in
+    :func:`cache_dir`, named by a hash of the runbook, sources.yaml and the code
+    that validates them, so any edit to one of them reads the YAML again. A cache
+    that cannot be read or written is only slower, never an error.
+    """
+    text = read_text(path, limit=LIMITS["knowledge"], what="a runbook")
+    sources = _sources_path()
+    try:
+        src_text: Optional[str] = read_text(sources, limit=LIMITS["knowledge"], what="the sources list")
+    except UserError:
+        src_text = None
+    h = hashlib.sha256(text.encode("utf-8", "surrogatepass"))
+    h.update(b"\0" + (src_text.encode("utf-8", "surrogatepass") if src_text is not None else b"-"))
+    for code in _CODE:
+        try:
+            h.update(b"\0" + code.read_bytes())
+        except OSError:  # no source next to the bytecode: never trust a cache
+            h.update(os.urandom(16))
+    cached = cache_dir() / f"runbook-{h.hexdigest()[:32]}.json"
+    try:
+        return _runbook_of(json.loads(cached.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        pass
+    rb = _cite_by_title(_validate(text, path), src_text, str(sources))
+    _store(cached, rb)
+    return rb
+
+
+def _validate(text: str, path: str) -> Runbook:
+    from pydantic import ValidationError
+
+    from advisor.core.triage.runbook_model import Runbook as Model
+
+    data, lines = parse_yaml(text, file=path)
     if not isinstance(data, dict):
         raise UserError("expected a mapping at the top of the runbook", file=path, line=1)
     try:
-        rb = Runbook.model_validate(data)
+        rb = _runbook_of(Model.model_validate(data).model_dump())
     except ValidationError as e:
-        raise validation_error(e, file=path, lines=lines, model=Runbook) from None
+        raise validation_error(e, file=path, lines=lines, model=Model) from None
     _cross_check(rb, path, lines)
-    return _cite_by_title(rb)
+    return rb
 
 
-def _cite_by_title(rb: Runbook) -> Runbook:
+def _store(target: Path, rb: Runbook) -> None:
+    """Write the cache file atomically (a concurrent run reads the old file or the new one, never half)."""
+    from advisor.core.io import atomic_write
+
+    try:
+        text = json.dumps(asdict(rb), ensure_ascii=False)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, text)
+    except (OSError, UserError, TypeError, ValueError):  # read-only home, a full disk, a value JSON cannot hold
+        pass
+
+
+def _cite_by_title(rb: Runbook, src_text: Optional[str], sources: str) -> Runbook:
     """Sources are written as ids of knowledge/sources.yaml; users see each document's title."""
     import re
 
-    from advisor.core.knowledge import default_dir
-
+    if src_text is None:
+        return rb
     try:
-        data, _ = load_yaml(default_dir() / "sources.yaml", limit=LIMITS["knowledge"], what="the sources list")
+        data, _ = parse_yaml(src_text, file=sources)
         titles = {s["id"]: s["title"] for s in data["sources"]}
     except (UserError, KeyError, TypeError):  # the runbook stays usable; ids are shown as written
         return rb
