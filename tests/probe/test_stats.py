@@ -257,7 +257,7 @@ def test_adjusted_lower_bound_with_a_difference():
 
 def test_required_cases_refuses_a_difference_outside_zero_to_one():
     for delta in (0.0, -0.1, 1.5):
-        with pytest.raises(ValueError, match=r"delta must be in \(0, 1\]"):
+        with pytest.raises(ValueError, match=r"^delta must be in \(0, 1\]$"):
             stats.required_cases(delta, 0.5)
 
 
@@ -273,15 +273,18 @@ def test_a_whole_number_of_cases_is_not_rounded_up_by_float_noise():
     # find the discordance at which Connor's formula gives exactly 500 cases for a 5-point difference
     delta, target = 0.05, 500
 
+    za, zb = stats.z(0.975), stats.z(0.8)
+
     def connor(psi):
-        return (ZA * math.sqrt(psi) + ZB * math.sqrt(psi - delta * delta)) ** 2 / (delta * delta)
+        return (za * math.sqrt(psi) + zb * math.sqrt(psi - delta * delta)) ** 2 / (delta * delta)
 
     lo, hi = delta, 1.0
     for _ in range(200):
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if connor(mid) < target else (lo, mid)
-    assert connor(lo) == pytest.approx(target, abs=1e-9)
-    assert stats.required_cases(delta, lo) == target
+    # the smallest discordance at which the formula reaches 500: a hair over 500, not 501
+    assert target <= connor(hi) < target + 1e-9
+    assert stats.required_cases(delta, hi) == target
 
 
 def test_achieved_mde_is_the_smallest_difference_that_fits_at_any_alpha_and_power():
@@ -332,11 +335,14 @@ def test_bootstrap_edges():
     from advisor.core.probe.config import StatsSpec
 
     spec = StatsSpec()
-    a, b = [1.0, 0.0] * 20, [1.0, 1.0, 0.0, 1.0] * 10
+    rng = random.Random(4)
+    a, b = [rng.random() for _ in range(40)], [rng.random() for _ in range(40)]
     assert stats.paired_bootstrap_ci(a, b) == stats.paired_bootstrap_ci(a, b, resamples=spec.resamples, seed=spec.seed)
-    with pytest.raises(ValueError, match="same length"):
+    assert stats.paired_bootstrap_ci(a, b) != stats.paired_bootstrap_ci(a, b, seed=spec.seed + 1)  # the seed matters
+    assert stats.paired_bootstrap_ci(a, b) != stats.paired_bootstrap_ci(a, b, resamples=spec.resamples + 1)
+    with pytest.raises(ValueError, match="^paired scores must have the same length$"):
         stats.paired_bootstrap_ci([1.0], [1.0, 0.0])
-    with pytest.raises(ValueError, match="label every pair"):
+    with pytest.raises(ValueError, match="^groups must label every pair$"):
         stats.paired_bootstrap_ci([1.0], [0.0], groups=["a", "b"])
 
 

@@ -152,3 +152,58 @@ def test_the_verdict_reason_matches_the_scores_and_blockers(kb, scenario):
     if a.verdict == "not_yet" and not tied_out:
         assert ("blockers" in reason) is bool(a.blockers)
     assert a.verdict.replace("_", " ") in short or (a.verdict == "not_recommended" and "not the lever" in short)
+
+
+def test_the_short_verdict_says_the_same_as_the_reason(kb):
+    """Each "not yet" has one cause, and the narrow panels' words name the same one as the record's."""
+    from advisor.core.decide import BlockerHit, GateHit, verdict_reason, verdict_short
+
+    base = decide(Answers(), kb)  # not yet, nothing known
+    blocker = [BlockerHit(id="b", check="Labelled examples", text="", fix="", source="")]
+    gate = GateHit(id="g", lever="fine_tune", title="No labelled data", text="", lift="", source="")
+    other_gate = gate.model_copy(update={"lever": "rag"})
+    cases = [
+        ({"primary": "rag", "gates": [gate]}, "not yet (gated)", "a hard gate holds it"),
+        ({"primary": "rag", "gates": [other_gate]}, "not yet (tied)", "ties with the chosen lever"),
+        ({"primary": "rag", "gates": []}, "not yet (tied)", "ties with the chosen lever"),
+        ({"primary": "fine_tune", "blockers": blocker}, "not yet (blockers)", "blockers must be cleared"),
+        ({"primary": "fine_tune", "blockers": []}, "not yet (unchecked)", "readiness checks are still unanswered"),
+    ]
+    for update, short, reason in cases:
+        a = base.model_copy(update={"verdict": "not_yet", **update})
+        assert verdict_short(a) == short, update
+        assert reason in verdict_reason(a), update
+
+
+def test_counterfactual_candidates_are_other_answers_nearest_first(kb):
+    """What-ifs try the answers beside the current one, nearest first, never the current one."""
+    from advisor.core.decide import _directional, _thresholds
+
+    numbers = [q for q in kb.questions if q.kind in ("int", "float") and _thresholds(q, kb)]
+    assert numbers
+    for q in numbers:
+        for cur in _thresholds(q, kb):
+            d = _directional(q, cur, kb)
+            assert d["down"] == sorted((v for v in _thresholds(q, kb) if v < cur), reverse=True), q.key
+            assert d["up"] == sorted(v for v in _thresholds(q, kb) if v > cur), q.key
+            assert cur not in d["down"] + d["up"]
+    scales = [q for q in kb.questions if q.kind == "choice" and q.ordered and len(q.choice_values()) >= 3]
+    assert scales
+    for q in scales:
+        known = q.choice_values()
+        for i, cur in enumerate(known):
+            d = _directional(q, cur, kb)
+            assert d["down"] == known[:i][::-1] and d["up"] == known[i + 1:], (q.key, cur)
+            assert cur not in d["down"] + d["up"]
+
+
+@pytest.mark.parametrize("scenario", sorted(p.name for p in (DATA / "good").glob("*.yaml")))
+def test_a_what_if_names_only_what_would_change(kb, scenario):
+    a = decide(load_answers(str(DATA / "good" / scenario)), kb)
+    for c in a.counterfactuals:
+        assert c.primary or c.verdict
+        if c.verdict is not None:
+            assert c.verdict[0] != c.verdict[1] and c.verdict[0] == a.verdict, c.text
+        if c.primary is not None:
+            assert c.primary[0] != c.primary[1] and c.primary[0] == a.primary, c.text
+        assert ("verdict would be" in c.text) is (c.verdict is not None), c.text
