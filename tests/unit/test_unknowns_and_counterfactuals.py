@@ -173,6 +173,10 @@ def test_the_short_verdict_says_the_same_as_the_reason(kb):
         a = base.model_copy(update={"verdict": "not_yet", **update})
         assert verdict_short(a) == short, update
         assert reason in verdict_reason(a), update
+    ready = base.model_copy(update={"verdict": "ready", "primary": "fine_tune"})
+    assert verdict_short(ready) == "ready" and "no gate holds it" in verdict_reason(ready)
+    other = base.model_copy(update={"verdict": "not_recommended"})
+    assert verdict_short(other) == "not the lever for this" and "another lever fits" in verdict_reason(other)
 
 
 def test_counterfactual_candidates_are_other_answers_nearest_first(kb):
@@ -207,3 +211,20 @@ def test_a_what_if_names_only_what_would_change(kb, scenario):
         if c.primary is not None:
             assert c.primary[0] != c.primary[1] and c.primary[0] == a.primary, c.text
         assert ("verdict would be" in c.text) is (c.verdict is not None), c.text
+
+
+def test_the_contract_carries_what_each_what_if_changes_as_plain_json(kb):
+    import json
+
+    seen = 0
+    for p in sorted((DATA / "good").glob("*.yaml")):
+        a = decide(load_answers(str(p)), kb)
+        contract = a.to_contract()
+        assert contract == json.loads(json.dumps(contract)), p.name  # what the file holds, read back the same
+        by_text = {c.text: c for c in a.counterfactuals}
+        for row in contract["counterfactuals"]:
+            c = by_text[row["text"]]
+            assert row["primary"] == (list(c.primary) if c.primary else None)
+            assert row["verdict"] == (list(c.verdict) if c.verdict else None)
+            seen += bool(row["primary"]) + bool(row["verdict"])
+    assert seen
