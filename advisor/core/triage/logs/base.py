@@ -422,12 +422,36 @@ def _entry_lines(text: str, n: int) -> Optional[list[int]]:
     return out
 
 
+_TICK = 8192  # lines between progress reports
+
+
+def _ticking(lines: list[str], progress, what: str) -> Iterable[tuple[int, str]]:
+    """``enumerate(lines)``, telling ``progress`` (when given) how many characters have been read.
+
+    The bar shows only once a read has taken a second, so small logs show nothing.
+    """
+    if progress is None:
+        yield from enumerate(lines)
+        return
+    progress.start(sum(map(len, lines)) + len(lines), what)
+    done = 0
+    for i, raw in enumerate(lines):
+        done += len(raw) + 1
+        if not (i + 1) % _TICK:
+            progress.update(done)
+            done = 0
+        yield i, raw
+    progress.update(done)
+    progress.complete()
+
+
 _STDOUT_DICT = re.compile(r"\{'(?:loss|eval_[a-z0-9_]+|train_runtime|grad_norm|learning_rate|epoch)'\s*:[^{}]*\}")
 
 
-def _stdout(text: str, file: str, **cols: Optional[str]) -> TrainingLog:
+def _stdout(text: str, file: str, progress=None, **cols: Optional[str]) -> TrainingLog:
     rows = []
-    for lineno, raw in enumerate(text.split("\n"), start=1):
+    for i, raw in _ticking(text.split("\n"), progress, f"reading {Path(file).name}"):
+        lineno = i + 1
         for m in _STDOUT_DICT.finditer(raw):
             row = _py_dict(m.group(0))
             if row is not None:
@@ -456,7 +480,7 @@ def _py_dict(s: str) -> Optional[dict[str, Any]]:
 _LF_KEYS = {"current_steps", "total_steps"}
 
 
-def _llamafactory(text: str, file: str, **cols: Optional[str]) -> TrainingLog:
+def _llamafactory(text: str, file: str, progress=None, **cols: Optional[str]) -> TrainingLog:
     """LLaMA-Factory ``trainer_log.jsonl``: one line per Trainer log event.
 
     Quirks: the step is ``current_steps``; the learning rate is ``lr``; LLaMA-Factory
@@ -471,7 +495,7 @@ def _llamafactory(text: str, file: str, **cols: Optional[str]) -> TrainingLog:
     dropped = zeros = restarts = 0
     lines = text.split("\n")
     last = max((i for i, s in enumerate(lines) if s.strip()), default=-1)
-    for i, raw in enumerate(lines):
+    for i, raw in _ticking(lines, progress, f"reading {Path(file).name}"):
         if not raw.strip():
             continue
         try:
@@ -519,12 +543,12 @@ def _llamafactory(text: str, file: str, **cols: Optional[str]) -> TrainingLog:
     return log
 
 
-def _jsonl(text: str, file: str, **cols: Optional[str]) -> TrainingLog:
+def _jsonl(text: str, file: str, progress=None, **cols: Optional[str]) -> TrainingLog:
     rows = []
     lines = text.split("\n")
     last = max((i for i, s in enumerate(lines) if s.strip()), default=-1)
     notes = []
-    for i, raw in enumerate(lines):
+    for i, raw in _ticking(lines, progress, f"reading {Path(file).name}"):
         if not raw.strip():
             continue
         try:
@@ -593,7 +617,7 @@ def log_text(path: str | Path) -> str:
     return read_text(path, limit=LIMITS["log"], what="a training log")
 
 
-def read_generic(text: str, file: str, cols: dict[str, Optional[str]]) -> TrainingLog:
+def read_generic(text: str, file: str, cols: dict[str, Optional[str]], progress=None) -> TrainingLog:
     """JSON, JSONL, CSV or Trainer stdout whose format the table's recognisers did not claim.
 
     Raises:
@@ -613,17 +637,17 @@ def read_generic(text: str, file: str, cols: dict[str, Optional[str]]) -> Traini
                 first_ok = False
             if first_ok:
                 if _LF_KEYS <= set(json_loads(first)):
-                    return _llamafactory(text, file, **cols)
-                return _jsonl(text, file, **cols)
+                    return _llamafactory(text, file, progress, **cols)
+                return _jsonl(text, file, progress, **cols)
             if _STDOUT_DICT.search(text):
-                return _stdout(text, file, **cols)
+                return _stdout(text, file, progress, **cols)
             raise UserError(f"malformed JSON: {whole.msg}", file=file, line=whole.lineno, column=whole.colno) from None
         if isinstance(data, dict) and "log_history" in data:
             return _trainer_state(text, data, file, **cols)
         if isinstance(data, dict):
             if _LF_KEYS <= set(data):
-                return _llamafactory(text, file, **cols)
-            return _jsonl(text, file, **cols)
+                return _llamafactory(text, file, progress, **cols)
+            return _jsonl(text, file, progress, **cols)
         if isinstance(data, list):
             lines = _array_lines(text, len(data))
             rows = []
@@ -636,7 +660,7 @@ def read_generic(text: str, file: str, cols: dict[str, Optional[str]]) -> Traini
             return _build(rows, _classify(keys, file=file, where_keys="keys seen", **cols), file=file, fmt="json")
         raise UserError("expected a JSON object or array of log rows", file=file, line=1)
     if _STDOUT_DICT.search(text):
-        return _stdout(text, file, **cols)
+        return _stdout(text, file, progress, **cols)
     return _csv(text, file, **cols)
 
 

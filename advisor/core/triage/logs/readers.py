@@ -635,5 +635,5 @@ def tensorboard_events(path: Path, file: str, cols: Cols, progress: Optional[Pro
 def generic(path: Path, file: str, cols: Cols, progress: Optional[Progress] = None) -> TrainingLog:
     """JSON/JSONL/CSV/stdout by content (the shared text readers in :mod:`.base`)."""
     text = read_text(path)
-    return base.read_generic(text, file, cols)
+    return base.read_generic(text, file, cols, progress)
 
