@@ -9,7 +9,9 @@ with pip) and times, for each file, ``advisor triage --log FILE --format json``
 and ``losslint check FILE`` as child processes: wall time and CPU (user + sys)
 of the whole process, best of ``--repeat`` runs, and its peak resident memory.
 
-    python bench/triage_logs.py [--repeat 5] [--big] [--keep DIR]
+    python bench/triage_logs.py [--repeat 5] [--big] [--only small|big-log|big-data] [--keep DIR]
+
+``--only`` runs one part (``big-log`` and ``big-data`` imply ``--big``; neither needs losslint).
 """
 
 from __future__ import annotations
@@ -115,26 +117,30 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--big", action="store_true", help="also a ~200 MB trainer_state.json and a ~1 GB JSONL dataset")
     ap.add_argument("--keep", metavar="DIR", help="write the files there and keep them")
+    ap.add_argument("--only", choices=("small", "big-log", "big-data"), help="run one part only")
     args = ap.parse_args()
+    if args.only in ("big-log", "big-data"):
+        args.big = True
     tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="triage-logs-"))
     tmp.mkdir(parents=True, exist_ok=True)
     advisor = [sys.executable, "-m", "advisor", "triage", "--format", "json"]
-    ll = str(losslint())
+    ll = str(losslint()) if args.only in (None, "small") else ""
     try:
-        small = tmp / "trainer_state.json"
-        if not small.exists():
-            write_trainer_state(small, 18_000)
-        print(f"{small.name}: {small.stat().st_size / 1e6:.1f} MB")
-        a = measure(advisor + ["--log", str(small)], args.repeat)
-        a["peak_rss_mb"] = peak_of(advisor + ["--log", str(small)])
-        b = measure([ll, "check", str(small)], args.repeat)
-        b["peak_rss_mb"] = peak_of([ll, "check", str(small)])
-        print(f"  advisor triage --log: wall {a['wall_s']} s, cpu {a['cpu_s']} s, peak {a['peak_rss_mb']} MB (exit {a['exit']})")
-        print(f"  losslint check:       wall {b['wall_s']} s, cpu {b['cpu_s']} s, peak {b['peak_rss_mb']} MB (exit {b['exit']})")
-        print(f"  advisor / losslint CPU: {a['cpu_s'] / b['cpu_s']:.2f}")
-        imp = measure([sys.executable, "-c", "import advisor.core.triage.engine, advisor.commands.triage"], args.repeat)
-        print(f"  of which importing the triage core: cpu {imp['cpu_s']} s")
-        if args.big:
+        if args.only in (None, "small"):
+            small = tmp / "trainer_state.json"
+            if not small.exists():
+                write_trainer_state(small, 18_000)
+            print(f"{small.name}: {small.stat().st_size / 1e6:.1f} MB")
+            a = measure(advisor + ["--log", str(small)], args.repeat)
+            a["peak_rss_mb"] = peak_of(advisor + ["--log", str(small)])
+            b = measure([ll, "check", str(small)], args.repeat)
+            b["peak_rss_mb"] = peak_of([ll, "check", str(small)])
+            print(f"  advisor triage --log: wall {a['wall_s']} s, cpu {a['cpu_s']} s, peak {a['peak_rss_mb']} MB (exit {a['exit']})")
+            print(f"  losslint check:       wall {b['wall_s']} s, cpu {b['cpu_s']} s, peak {b['peak_rss_mb']} MB (exit {b['exit']})")
+            print(f"  advisor / losslint CPU: {a['cpu_s'] / b['cpu_s']:.2f}")
+            imp = measure([sys.executable, "-c", "import advisor.core.triage.engine, advisor.commands.triage"], args.repeat)
+            print(f"  of which importing the triage core: cpu {imp['cpu_s']} s")
+        if args.big and args.only in (None, "big-log"):
             big = tmp / "big_trainer_state.json"
             if not big.exists():
                 write_trainer_state(big, 900_000, seed=8)
@@ -142,6 +148,7 @@ def main() -> None:
             r = measure(advisor + ["--log", str(big)], 1)
             r["peak_rss_mb"] = peak_of(advisor + ["--log", str(big)])
             print(f"  advisor triage --log: wall {r['wall_s']} s, cpu {r['cpu_s']} s, peak {r['peak_rss_mb']} MB")
+        if args.big and args.only in (None, "big-data"):
             ds = tmp / "big_train.jsonl"
             if not ds.exists():
                 n = write_jsonl_dataset(ds, 1_000_000_000)
