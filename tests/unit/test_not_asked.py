@@ -149,3 +149,13 @@ def test_what_the_text_summary_leaves_out_the_record_lists(kb, path):
     assert all(f"* {c.text}" in changes for c in a.counterfactuals)
     if len(a.counterfactuals) > TEXT_COUNTERFACTUALS:
         assert f"... and {len(a.counterfactuals) - TEXT_COUNTERFACTUALS} more single-answer changes" in text
+
+
+def test_the_text_summary_names_the_skipped_questions_apart(kb):
+    from advisor.commands.decide import summary_text
+
+    text = summary_text(decide(Answers.model_validate(NO_DATA), kb))
+    unknowns = next(ln for ln in text.splitlines() if ln.startswith("unknowns: "))
+    skipped = next(ln for ln in text.splitlines() if ln.startswith("not asked "))
+    assert "data.quality" in skipped and "data.quality" not in unknowns
+    assert "baseline.prompting" in unknowns and "baseline.prompting" not in skipped
