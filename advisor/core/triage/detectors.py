@@ -312,8 +312,8 @@ def _d_divergence(log: TrainingLog) -> list[Finding]:
         before = nm.median_before
         # The first k points have no baseline and are never spikes; the baseline (median of the k
         # points before) is computed only where the point already clears the running median.
-        idx = [i for i in range(k, sm.n)
-               if y[i] - sm_s[i] > max(floor, SPIKE_REL * abs(sm_s[i])) and x[i] > warm
+        idx = [i for i, (yi, si) in enumerate(zip(y, sm_s)) if i >= k
+               and yi - si > floor and yi - si > SPIKE_REL * abs(si) and x[i] > warm
                and y[i] - (b := before(y, i, k)) > max(floor, SPIKE_REL * abs(b))]
         if idx:
             steps = ", ".join(_fmt_step(pts[i].step) for i in idx[:5])
