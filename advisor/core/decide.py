@@ -98,6 +98,7 @@ class UnverifiedCheck(BaseModel):
     check: str
     keys: list[str]
     fix: str
+    not_asked: bool = Field(False, description="Every key it waits on is a question the interview skips with these answers.")
 
 
 class GateHit(BaseModel):
@@ -115,6 +116,23 @@ class Unknown(BaseModel):
     rules: list[str] = Field(default_factory=list)
     blockers: list[str] = Field(default_factory=list)
     could_change: list[str] = Field(default_factory=list, description="Answers that would flip the outcome.")
+
+
+class NotAsked(BaseModel):
+    """A question the interview skips with these answers (its ``ask_if`` is false) and that has no answer.
+
+    It is neither an open question nor "I don't know": the answers it depends on
+    make it moot, so it lowers no confidence. ``checks`` are readiness checks and
+    gates that wait on it (each also waits on, or is settled by, the answer that
+    skipped it); ``could_change`` says what an answer would change, should the
+    knowledge ever let a skipped question matter.
+    """
+
+    key: str
+    prompt: str
+    because: list[str] = Field(default_factory=list, description="The answer keys whose answers skip it.")
+    checks: list[str] = Field(default_factory=list)
+    could_change: list[str] = Field(default_factory=list)
 
 
 class Counterfactual(BaseModel):
@@ -248,6 +266,7 @@ class Assessment(BaseModel):
     answers: Answers
     evidence: dict[str, Any] = Field(default_factory=dict)
     plan: Plan
+    not_asked: list[NotAsked] = Field(default_factory=list)
 
     def to_contract(self) -> dict[str, Any]:
         """The JSON object of docs/formats.md section 2: the original keys plus documented extensions (``plan``)."""
@@ -270,10 +289,11 @@ class Assessment(BaseModel):
             "blockers": [{"id": b.id, "text": b.text, "fix": b.fix} for b in self.blockers],
             "fine_tune_method": self.fine_tune_method,
             "unknowns": [u.key for u in self.unknowns],
+            "not_asked": [u.key for u in self.not_asked],
             "knowledge_version": self.knowledge_version,
             # Extensions (docs/formats.md: new keys are allowed).
             "confidence": self.confidence,
-            "unverified_checks": [{"id": u.id, "keys": u.keys} for u in self.unverified],
+            "unverified_checks": [{"id": u.id, "keys": u.keys, "not_asked": u.not_asked} for u in self.unverified],
             "counterfactuals": [
                 {
                     "key": c.key,
@@ -569,6 +589,19 @@ def decide(
             blocks = [b.id for b in core.unverified if q.key in b.when.keys()]
             blocks += [g.id for g in core.pending_gates if q.key in g.when.keys()]
             unknowns.append(Unknown(key=q.key, prompt=q.prompt, rules=rules, blockers=blocks))
+    not_asked: list[NotAsked] = []
+    for q in kb.questions:
+        if q.should_ask(facts) or not is_unknown(facts.get(q.key)):
+            continue
+        checks = [b.id for b in core.unverified if q.key in b.when.keys()]
+        checks += [g.id for g in core.pending_gates if q.key in g.when.keys()]
+        na = NotAsked(key=q.key, prompt=q.prompt, because=sorted(q.ask_if.keys()) if q.ask_if else [], checks=checks)
+        if counterfactuals:
+            for alt in _candidates(q, None, kb):
+                alt_core = _evaluate(kb, {**facts, q.key: alt})
+                if (alt_core.primary, alt_core.verdict) != (core.primary, core.verdict):
+                    na.could_change.append(f"“{q.label_for(alt)}”: {_flip_text(kb, core, alt_core)[2]}")
+        not_asked.append(na)
     if counterfactuals:
         by_key = {u.key: u for u in unknowns}
         for q in asked:
@@ -629,7 +662,7 @@ def decide(
         primary=core.primary,
         options=options,
         blockers=[BlockerHit(id=b.id, check=b.check, text=b.text, fix=b.fix, source=kb.cite(b.source)) for b in core.blockers],
-        unverified=_unverified(core, facts),
+        unverified=_unverified(core, facts, {u.key for u in not_asked}),
         gates=gates,
         fine_tune_method=method,  # type: ignore[arg-type]
         method_scores={k: round(v, 3) for k, v in core.method_scores.items()},
@@ -642,18 +675,24 @@ def decide(
         answers=answers,
         evidence={k: v for k, v in (evidence or {}).items() if v is not None},
         plan=plan,
+        not_asked=not_asked,
     )
     assessment.plan.readiness.reason = verdict_reason(assessment)
     return assessment
 
 
-def _unverified(core: _Core, facts: dict[str, Any]) -> list[UnverifiedCheck]:
-    out = [UnverifiedCheck(id=b.id, check=b.check, keys=sorted(k for k in b.when.keys() if is_unknown(facts.get(k))), fix=b.fix)
+def _unverified(core: _Core, facts: dict[str, Any], not_asked: set[str]) -> list[UnverifiedCheck]:
+    def keys(cond: Any) -> list[str]:
+        return sorted(k for k in cond.keys() if is_unknown(facts.get(k)))
+
+    out = [UnverifiedCheck(id=b.id, check=b.check, keys=keys(b.when), fix=b.fix,
+                           not_asked=bool(keys(b.when)) and set(keys(b.when)) <= not_asked)
            for b in core.unverified]
     if core.primary == "fine_tune":
         # A gate that might hold keeps a fine-tune that would otherwise be ready from being ready.
         out += [UnverifiedCheck(id=g.id, check=f"No hard gate holds fine-tuning: {g.title.lower()}",
-                                keys=sorted(k for k in g.when.keys() if is_unknown(facts.get(k))), fix=g.lift)
+                                keys=keys(g.when), fix=g.lift,
+                                not_asked=bool(keys(g.when)) and set(keys(g.when)) <= not_asked)
                 for g in core.pending_gates if g.lever == "fine_tune"]
     return out
 

@@ -10,6 +10,7 @@ probe evidence plug in as extra sections, from their own JSON outputs.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterable
 from typing import Any, Optional
 
 import yaml
@@ -51,6 +52,7 @@ def render_markdown(
     triage: Optional[dict[str, Any]] = None,
     evidence: Optional[dict[str, Any]] = None,
     status: str = "proposed",
+    visited: Optional[Iterable[str]] = None,
 ) -> str:
     """Render the MADR 4 decision record.
 
@@ -61,6 +63,9 @@ def render_markdown(
         triage: an ``advisor triage --format json`` object to embed, if any.
         evidence: an ``advisor probe --format json`` object to embed, if any.
         status: MADR status (proposed, accepted, ...).
+        visited: the questions the user went through in an interview (an "I don't
+            know" included); an unanswered question outside it is shown as not
+            answered yet. ``None`` (an answers file): a missing key is "don't know".
 
     Returns:
         The markdown text.
@@ -245,8 +250,7 @@ def render_markdown(
             hit = next(x for x in a.blockers if x.id == b.id)
             w(f"| {_md_escape(b.check)} | **fails**: {_md_escape(hit.text)} | {_md_escape(b.fix)} |")
         elif b.id in unverified:
-            keys = ", ".join(f"`{k}`" for k in unverified[b.id].keys)
-            w(f"| {_md_escape(b.check)} | unverified (answer {keys}) | {_md_escape(b.fix)} |")
+            w(f"| {_md_escape(b.check)} | {_unverified_status(a, kb, unverified[b.id])} | {_md_escape(b.fix)} |")
         elif all(k.startswith("evidence.") for k in b.when.keys()) and not a.evidence:
             w(f"| {_md_escape(b.check)} | not measured (run `advisor probe`) | {_md_escape(b.fix)} |")
         else:
@@ -258,8 +262,7 @@ def render_markdown(
         if g.id in ft_gates:
             w(f"| Gate: {_md_escape(g.title)} | **holds**: {_md_escape(g.text)} | {_md_escape(g.lift)} |")
         elif g.id in unverified:
-            keys = ", ".join(f"`{k}`" for k in unverified[g.id].keys)
-            w(f"| Gate: {_md_escape(g.title)} | unverified (answer {keys}) | {_md_escape(g.lift)} |")
+            w(f"| Gate: {_md_escape(g.title)} | {_unverified_status(a, kb, unverified[g.id])} | {_md_escape(g.lift)} |")
     w("")
     notes = plan.readiness.notes
     if notes:
@@ -285,9 +288,12 @@ def render_markdown(
     w("")
     w("### Open questions")
     w("")
+    seen = None if visited is None else set(visited)
     if a.unknowns:
         for u in a.unknowns:
             line = f"* {u.prompt} (`{u.key}`)"
+            if seen is not None and u.key not in seen:
+                line += " (not answered yet)"
             if u.could_change:
                 line += ": the answer could change the outcome"
             elif u.rules or u.blockers:
@@ -298,6 +304,21 @@ def render_markdown(
     else:
         w("* None: every question was answered.")
     w("")
+    if a.not_asked:
+        w("### Not asked")
+        w("")
+        w("The interview skips these questions with the answers above, so they are not open questions "
+          "and do not lower the confidence:")
+        w("")
+        for n in a.not_asked:
+            line = f"* {n.prompt} (`{n.key}`): {_skipped_because(a, kb, n)}"
+            checks = [c for c in (_check_name(kb, x) for x in n.checks) if c]
+            if checks:
+                line += "; " + ", ".join(checks) + (" applies" if len(checks) == 1 else " apply") + " once it is asked"
+            w(line)
+            for c in n.could_change[:3]:
+                w(f"  * if it were asked and answered {c}")
+        w("")
     w("### What would change this decision")
     w("")
     if a.counterfactuals:
@@ -316,16 +337,8 @@ def render_markdown(
     w("")
     w("| question | answer |")
     w("|---|---|")
-    flat = answers.flat()
     for q in kb.questions:
-        v = flat.get(q.key)
-        if (v is None or v == "unknown") and not q.should_ask(flat):
-            shown = "not asked"
-        elif v is None or v == "unknown":
-            shown = "don't know"
-        else:
-            shown = q.label_for(v) if q.kind in ("choice", "bool") else _fmt_value(v)
-        w(f"| {_md_escape(q.prompt)} (`{q.key}`) | {_md_escape(shown)} |")
+        w(f"| {_md_escape(q.prompt)} (`{q.key}`) | {_md_escape(answer_shown(a, q, seen))} |")
     w("")
     w("### Sources")
     w("")
@@ -334,6 +347,64 @@ def render_markdown(
     w(f"* Knowledge base version {a.knowledge_version}; rules are listed by `advisor rules list` and explained by `advisor explain RULE_ID`.")
     w("")
     return "\n".join(out)
+
+
+def answer_shown(a: Assessment, q: Any, visited: Optional[set[str]] = None) -> str:
+    """One answer as the record (and the plain summary) shows it.
+
+    Four cases: an answer; a documented default ("5 points (default for ...)");
+    a question the branching skips ("not asked"); no answer, which is "don't know"
+    when the user said so (or, from an answers file, a missing key) and "not
+    answered yet" when an interview never reached it (``visited`` given).
+    """
+    flat = a.answers.flat()
+    v = flat.get(q.key)
+    if v is not None and v != "unknown":
+        return q.label_for(v) if q.kind in ("choice", "bool") else _fmt_value(v)
+    skipped = not q.should_ask(flat)
+    if q.key == "task.min_delta":
+        # No answer is an open question here: the confirmation test uses a documented default.
+        conf = a.plan.confirmation
+        whence = "default" + (f" for {conf.task_type.replace('_', ' ')} tasks" if conf.task_type else "")
+        if conf.min_delta_source == "user":
+            whence = "given with --min-delta"
+        shown = f"{_fmt_value(conf.min_delta)} ({_fmt_value(round(conf.min_delta * 100, 6))} points, {whence})"
+        return f"not asked; the plan uses {shown}" if skipped else shown
+    if skipped:
+        return "not asked"
+    if visited is not None and q.key not in visited:
+        return "not answered yet"
+    return "don't know"
+
+
+def _skipped_because(a: Assessment, kb: KnowledgeBase, n: Any) -> str:
+    """``not asked because `data.examples` is “0”`` (the answers that skip it)."""
+    flat = a.answers.flat()
+    parts = []
+    for k in n.because:
+        q, v = kb.question(k), flat.get(k)
+        if v is None or v == "unknown":
+            continue
+        label = q.label_for(v) if q is not None and q.kind in ("choice", "bool") else _fmt_value(v)
+        parts.append(f"`{k}` is “{label}”")
+    return "not asked because " + " and ".join(parts) if parts else "not asked with these answers"
+
+
+def _check_name(kb: KnowledgeBase, item_id: str) -> str:
+    b, g = kb.blocker(item_id), kb.gate(item_id)
+    if b is not None:
+        return f"the readiness check “{b.check}”"
+    if g is not None:
+        return f"the gate “{g.title}”"
+    return ""
+
+
+def _unverified_status(a: Assessment, kb: KnowledgeBase, u: Any) -> str:
+    keys = ", ".join(f"`{k}`" for k in u.keys)
+    if u.not_asked:
+        why = [_skipped_because(a, kb, n).removeprefix("not asked ") for n in a.not_asked if n.key in u.keys]
+        return f"not asked ({keys} is skipped {why[0]})" if why else f"not asked ({keys} is skipped)"
+    return f"unverified (answer {keys})"
 
 
 def _would_settle(kb: KnowledgeBase, u: Any) -> str:
@@ -350,7 +421,9 @@ def _would_settle(kb: KnowledgeBase, u: Any) -> str:
         if r is None:
             continue
         names = " and ".join(kb.option(o).name for o in r.effects)
-        if r.role == "complement":
+        if not r.effects:
+            phrase = "the fine-tuning method" if r.method else "no score"
+        elif r.role == "complement":
             phrase = f"whether {names} joins the plan"
         elif r.role == "readiness":
             phrase = "a readiness note on fine-tuning"

@@ -64,6 +64,8 @@ class DecisionBlocker(_Obj):
 class DecisionUnverified(_Obj):
     id: str = Field(description="Readiness check id that could neither pass nor fail.")
     keys: list[str] = Field(description="The unknown answer keys it waits on.")
+    not_asked: bool = Field(description="Every key it waits on is a question the interview skips with these answers "
+                                        "(the answer that skipped it makes the check moot for now).")
 
 
 class DecisionCounterfactual(_Obj):
@@ -303,6 +305,8 @@ class DecisionOutput(_Obj):
     blockers: list[DecisionBlocker] = Field(description="Every readiness check that fails, whatever the verdict.")
     fine_tune_method: Assessment.model_fields["fine_tune_method"].annotation  # type: ignore[valid-type]
     unknowns: list[str] = Field(description="Dotted keys of questions that apply but have no answer.")
+    not_asked: list[str] = Field(description="Dotted keys of questions the interview's branching skips with these "
+                                             "answers and that have no answer: not open questions, no effect on confidence.")
     knowledge_version: str
     confidence: float
     unverified_checks: list[DecisionUnverified]

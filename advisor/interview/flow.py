@@ -21,6 +21,8 @@ from advisor.core.answers import Answers
 from advisor.core.knowledge import KnowledgeBase, Question, Topic
 
 DONT_KNOW_LABEL = "I don't know"
+#: An unanswered question the user has not reached yet (the result shown before the end).
+NOT_REACHED_LABEL = "not answered yet"
 
 
 class Interview:
@@ -275,6 +277,13 @@ def format_value(q: Question, value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return str(value)
+
+
+def answer_label(q: Question, value: Any, *, visited: bool) -> str:
+    """An answer as the result shows it: the value, "I don't know" (said so) or "not answered yet" (not reached)."""
+    if value is None or value == "unknown":
+        return DONT_KNOW_LABEL if visited else NOT_REACHED_LABEL
+    return format_value(q, value)
 
 
 def edit_text(q: Question, value: Any) -> str:

@@ -15,6 +15,7 @@ test can also type into real questionary prompts through a pipe.
 from __future__ import annotations
 
 import datetime as _dt
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -86,7 +87,34 @@ class QuestionaryPrompter:
     def say(self, text: str) -> None:
         from advisor.core.io import clean_terminal
 
-        print(clean_terminal(text), file=self.out or sys.stdout, flush=True)
+        out = self.out or sys.stdout
+        text = clean_terminal(text)
+        if _isatty(out):
+            text = wrap_lines(text, shutil.get_terminal_size((80, 24)).columns - 1)
+        print(text, file=out, flush=True)
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def wrap_lines(text: str, width: int) -> str:
+    """Wrap each line at word boundaries to ``width``, continuing at its indent (a terminal would cut words)."""
+    import textwrap
+
+    out = []
+    for line in text.split("\n"):
+        indent = line[: len(line) - len(line.lstrip(" "))]
+        if len(line) <= width or width < 20:
+            out.append(line)
+            continue
+        out.append(textwrap.fill(line.strip(), width=width, initial_indent=indent,
+                                 subsequent_indent=indent + ("  " if indent else ""),
+                                 break_long_words=False, break_on_hyphens=False))
+    return "\n".join(out)
 
 
 def choice_list(q: Question) -> list[tuple[str, Any]]:
@@ -163,7 +191,9 @@ def summary(interview: Interview) -> str:
         f"Recommendation: {kb.option(a.primary).name}",
         f"Fine-tuning verdict: {a.verdict.replace('_', ' ')}"
         + (f" (method: {a.fine_tune_method})" if a.fine_tune_method else "") + f": {verdict_reason(a)}.",
-        f"Confidence: {a.confidence_label} ({a.confidence:.2f}); {len(a.unknowns)} open question(s)",
+        f"Confidence: {a.confidence_label} ({a.confidence:.2f}); {len(a.unknowns)} open question(s)"
+        + (f", {len(a.not_asked)} not asked (your earlier answers make them moot; they do not count)"
+           if a.not_asked else ""),
         # Every lever, fine-tuning included wherever it ranks: it is what the user came to ask about.
         "Ranking: " + ", ".join(f"{o.name} {o.score:+g}" for o in a.options),
     ]
@@ -188,7 +218,7 @@ def write_outputs(interview: Interview, *, answers_out: Optional[Path], record_o
         written.append(answers_out)
     if record_out is not None:
         a = decide(answers, interview.kb)
-        text = render_json(a) if record_out.suffix.lower() == ".json" else render_markdown(a, interview.kb, date=today)
+        text = render_json(a) if record_out.suffix.lower() == ".json" else render_markdown(a, interview.kb, date=today, visited=interview.visited)
         atomic_write(record_out, text)
         written.append(record_out)
     return written
@@ -247,7 +277,7 @@ def save_to_decisions(interview: Interview, prompter: Prompter, *, today: _dt.da
         ], default_index=0):
             supersede = same
     a = decide(answers, interview.kb)
-    saved = decisions.save_record(render_markdown(a, interview.kb, date=today), folder=folder,
+    saved = decisions.save_record(render_markdown(a, interview.kb, date=today, visited=interview.visited), folder=folder,
                                   description=answers.task.description, supersede=supersede)
     for p in saved.superseded:
         prompter.say(f"Marked {p} superseded by {saved.path.name}")

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from advisor.core.decide import Assessment
     from advisor.core.knowledge import KnowledgeBase
     from advisor.interview.flow import Interview
+    from advisor.core.decisions import Saved
     from advisor.interview.session import Session, SessionStore
 
 Start = Literal["home", "interview"]
@@ -325,22 +326,41 @@ and measures base against candidate models.
         return path
 
     def write_markdown(self, path: Path, interview: "Interview", assessment: "Assessment") -> None:
-        """Write the MADR decision record: the next numbered one in the decisions folder, or ``path``."""
+        """Write the MADR decision record to ``path`` (a file the user named, or ``--output``)."""
         from advisor.core import decisions
         from advisor.core.io import atomic_write
         from advisor.core.record import render_markdown
 
-        text = render_markdown(assessment, interview.kb, date=self.today)
+        text = render_markdown(assessment, interview.kb, date=self.today, visited=interview.visited)
         desc = interview.effective_answers().task.description
         folder = decisions.folder_for(None)
         if path.resolve() == decisions.next_path(folder, desc).resolve():
-            saved = decisions.save_record(text, folder=folder, description=desc)
-            same = [r for r in decisions.find_same_job(folder, desc) if r.path != saved.path]
-            if same:
-                self.notify(f"{', '.join(r.path.name for r in same)} decided the same job and stays as it is "
-                            "(`advisor decide --save --supersedes N` marks it superseded)", timeout=10)
+            # The next numbered name in the decisions folder: add it as a record (index and all).
+            decisions.save_record(text, folder=folder, description=desc)
             return
         atomic_write(path, text)
+
+    def save_numbered_record(self, folder: Path, interview: "Interview", assessment: "Assessment", *,
+                             supersede: Optional[list] = None, with_json: bool = False) -> "Saved":
+        """Add the record to ``folder`` as its next ``NNNN-slug.md`` (superseding ``supersede``), JSON beside it.
+
+        The JSON gets the record's name with ``.json`` (docs/formats.md); it is a new number, so a file
+        already there was put there by hand and is kept (``Saved.note`` says so).
+        """
+        from advisor.core import decisions
+        from advisor.core.io import atomic_write
+        from advisor.core.record import render_json, render_markdown
+
+        text = render_markdown(assessment, interview.kb, date=self.today, visited=interview.visited)
+        desc = interview.effective_answers().task.description
+        saved = decisions.save_record(text, folder=folder, description=desc, supersede=supersede)
+        if with_json:
+            beside = saved.path.with_suffix(".json")
+            try:
+                atomic_write(beside, render_json(assessment), overwrite=False)
+            except FileExistsError:
+                saved.note = ((saved.note + "; ") if saved.note else "") + f"{beside.name} already exists and is kept"
+        return saved
 
     def write_json(self, path: Path, interview: "Interview", assessment: "Assessment") -> None:
         """Write the docs/formats.md section 2 JSON."""
@@ -388,9 +408,12 @@ and measures base against candidate models.
         from advisor.tui.screens.result import ResultScreen
 
         if isinstance(screen, ResultScreen):
-            yield SystemCommand("Export the decision record (markdown)", "MADR record, the next numbered file in docs/decisions",
-                                screen.action_export_markdown)
-            yield SystemCommand("Export the result as JSON", "docs/formats.md section 2 JSON", screen.action_export_json)
+            yield SystemCommand("Save the decision record", "The next numbered MADR record in the decisions folder; "
+                                "may supersede an earlier one", screen.action_export_markdown)
+            yield SystemCommand("Export the result as JSON", "docs/formats.md section 2 JSON, named after the record",
+                                screen.action_export_json)
+            yield SystemCommand("Run the confirmation test", "The probe screen with this record's test",
+                                screen.action_run_plan)
             yield SystemCommand("Save the answers file", "answers.yaml for advisor decide --answers",
                                 screen.action_save_answers)
             yield SystemCommand("Back to the questions", "Return to the interview", screen.action_interview)

@@ -18,7 +18,7 @@ from advisor.core.knowledge import cached_knowledge
 from advisor.interview.flow import Interview
 from advisor.interview.session import Session
 from advisor.tui.app import create_app
-from advisor.tui.screens.dialogs import ConfirmLeaveScreen, ExportScreen
+from advisor.tui.screens.dialogs import ConfirmLeaveScreen, ExportScreen, RecordExportScreen
 from advisor.tui.screens.probe import ProbeScreen
 from advisor.tui.screens.result import ResultScreen
 from tests.conftest import ROOT
@@ -48,8 +48,10 @@ async def test_result_screen_runs_its_plan_and_shows_the_gate(make_config, tmp_p
         assert any("Confirmation test" in t and "t runs it" in t for t in titles)
         text = str(result.query_one("#confirmation", Static).render())
         assert "task (primary)" in text and "shift (guard)" in text and "general (guard)" in text
-        # export the record, as a user does (m, accept the offered name)
+        # export the record, as a user does (m, then "Another file…" and a name)
         await pilot.press("m")
+        await _wait(pilot, lambda: isinstance(app.screen, RecordExportScreen), "the record dialog")
+        await pilot.click("#record-file")
         await _wait(pilot, lambda: isinstance(app.screen, ExportScreen), "the export dialog")
         app.screen.query_one("#export-path", Input).value = "decision.md"
         await pilot.press("enter")

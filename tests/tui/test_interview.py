@@ -19,7 +19,7 @@ from advisor.core.answers import Answers
 from advisor.core.decide import decide
 from advisor.core.record import render_json, render_markdown
 from advisor.interview.flow import Interview
-from advisor.tui.screens.dialogs import EditAnswerScreen, ExportScreen
+from advisor.tui.screens.dialogs import EditAnswerScreen, ExportScreen, RecordExportScreen
 from advisor.tui.screens.home import HomeScreen
 from advisor.tui.screens.interview import InterviewScreen
 from advisor.tui.screens.result import ResultScreen
@@ -64,8 +64,15 @@ async def test_whole_interview_to_exported_record(make_app, kb, tmp_path, sessio
         shown = screen_text(app)
         assert f"Recommendation: {kb.option(expected.primary).name}" in shown
 
-        await export(pilot, "m", "docs/decisions/0001-extract-12-fields-from-supplier-invoices-into.md")
-        await export(pilot, "j", "decision-record-2026-03-14.json")
+        await pilot.press("m")
+        dialog = await wait_for(pilot, lambda: isinstance(pilot.app.screen, RecordExportScreen) and pilot.app.screen,
+                                "the record dialog")
+        assert dialog.query_one("#record-folder", Input).value == "docs/decisions"
+        assert "0001-extract-12-fields-from-supplier-invoices-into.md" in screen_text(app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ResultScreen), "the dialog to close")
+        # The JSON follows the record's numbering, beside it (docs/formats.md, decision records).
+        await export(pilot, "j", "docs/decisions/0001-extract-12-fields-from-supplier-invoices-into.json")
         await export(pilot, "s", "answers.yaml")
 
     record = tmp_path / "docs/decisions/0001-extract-12-fields-from-supplier-invoices-into.md"
@@ -81,7 +88,7 @@ async def test_whole_interview_to_exported_record(make_app, kb, tmp_path, sessio
     assert "date: 2026-03-14" in md
     assert SCRIPT["task.description"] in md
 
-    exported = json.loads((tmp_path / "decision-record-2026-03-14.json").read_text(encoding="utf-8"))
+    exported = json.loads(record.with_suffix(".json").read_text(encoding="utf-8"))
     assert exported == json.loads(render_json(expected))
     assert exported["primary"] == expected.primary == exported["options"][0]["id"]
     assert exported["unknowns"] == [], "every question was answered"

@@ -60,19 +60,58 @@ def test_the_whole_leaning_panel_at_80x24(snap_compare, make_app):
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=panel)
 
 
+async def _show_result(pilot: Pilot, kb, **changes) -> None:
+    from advisor.core.answers import Answers
+    from advisor.interview.flow import Interview
+    from advisor.interview.session import Session
+    from advisor.tui.screens.result import ResultScreen
+
+    from .helpers import EXPECTED_VALUES
+
+    values = {**EXPECTED_VALUES, **changes}
+    iv = Interview(kb, Answers.from_flat(values), visited=list(values), finished=True)
+    pilot.app.show_result(iv, Session())
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ResultScreen), "the result")
+    await pilot.pause()
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_the_result_screen(snap_compare, make_app, kb, size):
     async def show_result(pilot: Pilot) -> None:
-        from advisor.core.answers import Answers
-        from advisor.interview.flow import Interview
-        from advisor.interview.session import Session
-        from advisor.tui.screens.result import ResultScreen
+        await _show_result(pilot, kb)
 
-        from .helpers import EXPECTED_VALUES
+    assert snap_compare(make_app(), terminal_size=size, run_before=show_result)
 
-        iv = Interview(kb, Answers.from_flat(EXPECTED_VALUES), visited=list(EXPECTED_VALUES), finished=True)
-        pilot.app.show_result(iv, Session())
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ResultScreen), "the result")
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_record_dialog_with_an_earlier_record_on_the_same_job(snap_compare, make_app, kb, size):
+    """The decisions folder, the next record's name, the same-job record it may supersede, the JSON box."""
+    async def dialog(pilot: Pilot) -> None:
+        from advisor.core.decisions import save_record
+        from advisor.tui.screens.dialogs import RecordExportScreen
+
+        from .helpers import SCRIPT
+
+        earlier = "---\nstatus: accepted\ndate: 2026-03-01\n---\n\n# An earlier decision\n"
+        save_record(earlier, description=SCRIPT["task.description"])  # docs/decisions in the test's folder
+        await _show_result(pilot, kb)
+        await pilot.press("m")
+        screen = await wait_for(pilot, lambda: isinstance(pilot.app.screen, RecordExportScreen) and pilot.app.screen,
+                                "the record dialog")
+        await pilot.pause()
+        screen.query_one("#record-folder").cursor_blink = False
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=dialog)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_result_with_questions_not_asked(snap_compare, make_app, kb, size):
+    """No examples and no test set: the data questions are "not asked", apart from the open questions."""
+    async def show_result(pilot: Pilot) -> None:
+        await _show_result(pilot, kb, **{"data.examples": 0, "data.eval_cases": 0})
+        body = pilot.app.screen.query_one("#blockers")
+        body.scroll_visible(animate=False, top=True)
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=size, run_before=show_result)

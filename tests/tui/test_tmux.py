@@ -135,7 +135,7 @@ def test_advisor_in_a_real_terminal(tmux: Tmux, tmp_path: Path):
     tmux.keys("C-r")
     tmux.wait_for("Recommendation: Validators and structured decoding")
     tmux.keys("m")
-    tmux.wait_for("docs/decisions/0001-extract-12-fields-from-invoices.md")
+    tmux.wait_for("Saved as 0001-extract-12-fields-from-invoices.md")
     tmux.keys("Enter")
     record = tmp_path / "docs" / "decisions" / "0001-extract-12-fields-from-invoices.md"
     deadline = time.monotonic() + 10

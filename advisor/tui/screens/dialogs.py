@@ -1,6 +1,7 @@
 """Small modal screens that each return one typed result.
 
 * :class:`ExportScreen` -> the ``Path`` written, or ``None`` if cancelled.
+* :class:`RecordExportScreen` -> the numbered record's ``Path`` in the decisions folder, or ``None``.
 * :class:`EditAnswerScreen` -> an :class:`Edited` answer, or ``None``.
 * :class:`OpenSessionScreen` -> the chosen session file's ``Path``, or ``None``.
 """
@@ -19,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets import Button, Checkbox, Input, Label, OptionList, RadioButton, RadioSet, Static
 from textual.widgets.option_list import Option
 
 from advisor.core.knowledge import KnowledgeBase, Question
@@ -123,6 +124,153 @@ the reason shows here and nothing is lost.
         self.dismiss(path)
 
     @on(Button.Pressed, "#export-cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class RecordExportScreen(ModalScreen[Optional[Path]]):
+    """Add the record to a decisions folder as its next numbered record, optionally superseding one.
+
+    The folder's records are read from their front matter (advisor.core.decisions,
+    the same code as ``advisor decide --save``): the name the record will get,
+    and the active records that decide the same job, any of which the user may
+    choose to supersede (front-matter links both ways). Nothing is replaced:
+    the record takes the next free number. "Another file" hands over to a plain
+    file dialog instead.
+
+    Args:
+        description: the task description (the record's slug and job).
+        folder: the decisions folder offered.
+        save: called with ``(folder, records to supersede, also write JSON)``; returns the record's path.
+            Raises :class:`UserError` or ``OSError`` on failure (shown in the dialog).
+        to_file: called (after this dialog closes) when the user picks "Another file".
+    """
+
+    HELP_TITLE = "Save the decision record"
+    HELP = """
+The record is added to the **decisions folder** (`docs/decisions` unless you change it here
+or set `ADVISOR_DECISIONS_DIR`) as the next numbered file, `NNNN-slug.md`, and the folder's
+`index.md` is rebuilt. No file is replaced.
+
+When an earlier record in the folder decides the same job, choose whether the new record
+**supersedes** it: the old record keeps its text, its status becomes *superseded by
+ADR-NNNN* and both records link to each other in their front matter. The default keeps it
+as it is.
+
+Tick **Also write the JSON** to write the same decision as JSON beside it (`NNNN-slug.json`).
+**Another file** saves the record to a file you name instead. **Tab** moves between fields,
+**Enter** saves, **escape** cancels.
+"""
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, description: Optional[str], folder: Path,
+                 save: Callable[[Path, list[Any], bool], Path], to_file: Callable[[], Any]) -> None:
+        super().__init__()
+        self.description = description
+        self.folder = folder
+        self.save = save
+        self.to_file = to_file
+        self.same: list[Any] = []  # active records on the same job in the folder shown, newest first
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog wide"):
+            yield Label("Save the decision record", classes="dialog-title")
+            with Horizontal(id="record-folder-row"):
+                yield Label("Decisions folder: ")
+                yield Input(value=str(self.folder), id="record-folder", compact=True)
+            yield Static("", id="record-target")
+            yield Vertical(id="record-supersede")
+            yield Checkbox("Also write the JSON beside it", id="record-json", compact=True)
+            yield Static("", id="export-error", classes="error-text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save", id="record-save", variant="primary", compact=True)
+                yield Button("Another file…", id="record-file", compact=True)
+                yield Button("Cancel", id="record-cancel", compact=True)
+
+    async def on_mount(self) -> None:
+        await self._refresh()
+        self.query_one("#record-folder", Input).focus()
+
+    def _folder(self) -> Path:
+        text = self.query_one("#record-folder", Input).value.strip()
+        return Path(text or ".").expanduser()
+
+    @on(Input.Changed, "#record-folder")
+    async def _folder_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        await self._refresh()
+
+    async def _refresh(self) -> None:
+        """Show the name the record will get and the same-job records that it may supersede."""
+        from advisor.core import decisions
+
+        folder = self._folder()
+        records = decisions.list_records(folder)
+        # The newest few: the dialog must fit 80x24 (`advisor decide --save --supersedes N` reaches any record).
+        self.same = decisions.find_same_job(folder, self.description)[:3]
+        nxt = decisions.next_path(folder, self.description)
+        where = "" if folder.is_dir() else " (the folder is created)"
+        self.query_one("#record-target", Static).update(
+            Text.assemble("Saved as ", (nxt.name, "bold"), f"{where}; index.md is updated."))
+        box = self.query_one("#record-supersede", Vertical)
+        await box.remove_children()
+        if not self.same:
+            others = f" ({len(records)} other record(s) there)" if records else ""
+            await box.mount(Static(f"No earlier record in this folder decides the same job{others}.",
+                                   id="record-no-same", classes="q-hint"))
+            return
+        keep = "Keep the earlier record as it is" if len(self.same) == 1 else "Keep the earlier records as they are"
+        buttons = [RadioButton(keep, value=True, id="supersede-none")]
+        for i, r in enumerate(self.same):
+            state = f"{r.date or 'no date'}, {r.status or 'no status'}"
+            buttons.append(RadioButton(f"Supersede {r.number:04d} ({state}): {r.path.name}", id=f"supersede-{i}"))
+        if len(self.same) > 1:
+            buttons.append(RadioButton(f"Supersede all {len(self.same)} of them", id="supersede-all"))
+        await box.mount(Static("An earlier record decides the same job:", classes="q-hint"),
+                        RadioSet(*buttons, id="record-supersede-choice", compact=True))
+
+    def chosen(self) -> list[Any]:
+        """The records the user chose to supersede (none by default)."""
+        found = self.query("#record-supersede-choice")
+        if not found or not self.same:
+            return []
+        pressed = found.first(RadioSet).pressed_button
+        bid = pressed.id if pressed is not None else "supersede-none"
+        if bid == "supersede-all":
+            return list(self.same)
+        if bid and bid.startswith("supersede-") and bid.removeprefix("supersede-").isdigit():
+            return [self.same[int(bid.removeprefix("supersede-"))]]
+        return []
+
+    @on(Input.Submitted, "#record-folder")
+    @on(Button.Pressed, "#record-save")
+    def _save(self, event: Any) -> None:
+        event.stop()
+        error = self.query_one("#export-error", Static)
+        folder = self._folder()
+        if not folder.is_absolute():
+            folder = Path.cwd() / folder
+        try:
+            path = self.save(folder, self.chosen(), self.query_one("#record-json", Checkbox).value)
+        except UserError as e:
+            error.update(str(e))
+            return
+        except OSError as e:
+            error.update(f"{e.filename or folder}: {e.strerror or e}")
+            return
+        self.dismiss(path)
+
+    @on(Button.Pressed, "#record-file")
+    def _another_file(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(None)
+        self.to_file()
+
+    @on(Button.Pressed, "#record-cancel")
     def _cancel_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.dismiss(None)

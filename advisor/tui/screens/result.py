@@ -6,7 +6,6 @@ Dismisses with ``"interview"`` when the user goes back to the questions and
 
 from __future__ import annotations
 
-import datetime as _dt
 from pathlib import Path
 from typing import Any, Optional
 
@@ -23,8 +22,8 @@ from textual.widgets.option_list import Option
 
 from advisor.core.decide import Assessment, decide, verdict_reason
 from advisor.core.knowledge import KnowledgeBase
-from advisor.interview.flow import Interview, format_value
-from advisor.tui.screens.dialogs import EditAnswerScreen, Edited, ExportScreen
+from advisor.interview.flow import Interview, answer_label
+from advisor.tui.screens.dialogs import EditAnswerScreen, Edited, ExportScreen, RecordExportScreen
 from advisor.interview.session import Session
 
 
@@ -114,20 +113,25 @@ what blocks fine-tuning today with the fix for each, the open questions, and wha
 answer would change the advice.
 
 - Change an answer at the bottom (**a** jumps there) and the result recomputes in place.
-- **m** exports the decision record (markdown), **j** the same as JSON, **s** the answers
+- **m** saves the decision record as the next numbered record in the decisions folder
+  (`docs/decisions/NNNN-slug.md`; the dialog lets you change the folder, supersede an
+  earlier record on the same job and write the JSON beside it, or pick another file).
+- **j** exports the JSON, named after the record (`NNNN-slug.json`), **s** the answers
   file for `advisor decide --answers`.
+- **t** opens the probe screen with the record's confirmation test.
+- Open questions say whether you answered "I don't know" or have not reached them yet;
+  questions your earlier answers make moot are listed as *not asked* and do not count.
 """
 
     BINDINGS = [
-        # Short descriptions: the whole footer must fit in 80 columns.
-        Binding("m", "export_markdown", "Record .md"),
+        # Short descriptions: every key, F1 and the palette included, must fit in 80 columns.
+        Binding("m", "export_markdown", "Record"),
         Binding("j", "export_json", "JSON"),
         Binding("s", "save_answers", "Answers"),
-        Binding("a", "focus_answers", "Change"),
+        Binding("a", "focus_answers", "Edit"),
+        Binding("t", "run_plan", "Test"),
         Binding("b", "interview", "Questions"),
         Binding("escape", "home", "Home"),
-        # Not in the footer (it must fit 80 columns): the Confirmation test section names the key.
-        Binding("t", "run_plan", "Run its test", show=False),
     ]
 
     def __init__(self, interview: Interview, session: Session) -> None:
@@ -166,7 +170,10 @@ answer would change the advice.
                                    title=f"{i + 1}. {o.name}   score {o.score:+g}{note}",
                                    collapsed=i != 0, id=f"option-{o.id}"))
 
-        counts = f"{len(a.blockers)}" + (f", {len(a.unverified)} not checked yet" if a.unverified else "")
+        skipped = [u for u in a.unverified if u.not_asked]
+        unchecked = [u for u in a.unverified if not u.not_asked]
+        counts = (f"{len(a.blockers)}" + (f", {len(unchecked)} not checked yet" if unchecked else "")
+                  + (f", {len(skipped)} not asked" if skipped else ""))
         out.append(Static(f"Blockers to clear before fine-tuning ({counts})", classes="section-title"))
         blockers = Text()
         for b in a.blockers:
@@ -175,11 +182,18 @@ answer would change the advice.
             blockers.append(f"{b.text}\n")
             blockers.append(f"   Fix: {b.fix}\n")
             blockers.append(f"   source: {b.source}\n", style="dim")
-        for u in a.unverified:
+        for u in unchecked:
             prompts = "; ".join((kb.question(k).prompt if kb.question(k) else k) for k in u.keys)
             blockers.append("? ", style="bold yellow")
             blockers.append(f"{u.check}: ", style="bold")
             blockers.append(f"not checked yet; answer: {prompts}\n")
+        groups: dict[str, list[str]] = {}
+        for u in skipped:
+            groups.setdefault(self._skipped_because(u.keys), []).append(u.check)
+        for because, checks in groups.items():
+            blockers.append(f"Not asked, because {because}:\n", style="dim")
+            for check in checks:
+                blockers.append(f"  - {check}\n", style="dim")
         if not a.blockers and not a.unverified:
             blockers.append("None: every readiness check passes.", style="green")
         blockers.rstrip()  # in place: rich Text.rstrip returns None
@@ -187,13 +201,23 @@ answer would change the advice.
 
         out.append(Static(f"Open questions ({len(a.unknowns)})", classes="section-title"))
         unknowns = Text()
+        visited = set(self.interview.visited)
         for u in a.unknowns:
             unknowns.append("• ", style="bold")
-            unknowns.append(u.prompt + "\n")
+            unknowns.append(u.prompt)
+            unknowns.append(" (you said you don't know)\n" if u.key in visited else " (not answered yet)\n",
+                            style="dim")
             for c in u.could_change[:2]:
                 unknowns.append(f"   if {c}\n", style="dim")
         if not a.unknowns:
-            unknowns.append("None: every question was answered.")
+            unknowns.append("None: every question asked was answered.\n" if a.not_asked
+                            else "None: every question was answered.\n")
+        if a.not_asked:
+            unknowns.append(f"Not asked: {len(a.not_asked)} question(s) your earlier answers make moot; "
+                            "they do not lower the confidence.", style="dim")
+            for n in a.not_asked:
+                for c in n.could_change[:2]:
+                    unknowns.append(f"\n   if “{n.prompt}” were asked: {c}", style="dim")
         unknowns.rstrip()  # in place: rich Text.rstrip returns None
         out.append(Static(unknowns, id="unknowns"))
 
@@ -210,12 +234,27 @@ answer would change the advice.
 
         out.append(Static("Your answers (Enter on one to change it; the result recomputes)", classes="section-title"))
         options = []
+        conf = a.plan.confirmation
         for q in self.interview.questions():
             value = self.interview.value(q.key)
-            label = Text.assemble(q.prompt, "\n   ", (format_value(q, value), "bold"))
+            shown = answer_label(q, value, visited=q.key in visited)
+            if q.has_default and value is None and q.key == "task.min_delta":
+                shown += f" (the plan uses the default, {conf.min_delta * 100:g} points)"
+            label = Text.assemble(q.prompt, "\n   ", (shown, "bold"))
             options.append(Option(label, id=q.key))
         out.append(OptionList(*options, id="answers"))
         return out
+
+    def _skipped_because(self, keys: list[str]) -> str:
+        """"you answered “0” to “How many examples of the job…”" for checks on skipped questions."""
+        becauses = [k for n in self.assessment.not_asked if n.key in keys for k in n.because]
+        parts = []
+        for k in dict.fromkeys(becauses):
+            q, v = self.kb.question(k), self.interview.value(k)
+            if q is not None and v is not None:
+                prompt = q.prompt if len(q.prompt) <= 44 else q.prompt[:43].rstrip() + "…"
+                parts.append(f"you answered “{answer_label(q, v, visited=True)}” to “{prompt}”")
+        return " and ".join(parts) if parts else "of your earlier answers"
 
     async def rebuild(self) -> None:
         """Re-render every section from :attr:`assessment`."""
@@ -265,19 +304,54 @@ answer would change the advice.
         answers.scroll_visible(animate=False)
 
     # -- exporting ------------------------------------------------------------
-    def _today(self) -> _dt.date:
-        return self.app.today  # type: ignore[attr-defined]
+    def _shown(self, path: Path) -> str:
+        """A path as the dialogs offer it: relative to the folder advisor started in when it is inside it."""
+        try:
+            return str(path.resolve().relative_to(Path.cwd().resolve()))
+        except ValueError:
+            return str(path)
 
     def action_export_markdown(self) -> None:
-        from advisor.core.decisions import folder_for, next_path
+        """The record dialog: the next numbered record in the decisions folder, optionally superseding one."""
+        from advisor.core.decisions import folder_for
 
-        # The next numbered record in the decisions folder (MADR): a second export never replaces the first.
-        default = str(next_path(folder_for(None), self.interview.effective_answers().task.description))
-        self._export("Export the decision record (markdown)", default, self.app.write_markdown)  # type: ignore[attr-defined]
+        desc = self.interview.effective_answers().task.description
+
+        def save(folder: Path, supersede: list[Any], with_json: bool) -> Path:
+            saved = self.app.save_numbered_record(  # type: ignore[attr-defined]
+                folder, self.interview, self.assessment, supersede=supersede, with_json=with_json)
+            self.record_path = saved.path
+            extra = [f"{p.name} is marked superseded by it" for p in saved.superseded]
+            if with_json:
+                extra.append(f"and {saved.path.with_suffix('.json').name}")
+            if saved.note:
+                extra.append(saved.note)
+            self.notify(f"Saved {self._shown(saved.path)}" + ("; " + "; ".join(extra) if extra else ""), title="Saved")
+            return saved.path
+
+        def to_file() -> None:
+            self._export("Save the decision record to a file (markdown)", "decision-record.md",
+                         self.app.write_markdown)  # type: ignore[attr-defined]
+
+        self.app.push_screen(RecordExportScreen(desc, folder_for(None), save, to_file))
 
     def action_export_json(self) -> None:
-        default = f"decision-record-{self._today().isoformat()}.json"
-        self._export("Export the result as JSON", default, self.app.write_json)  # type: ignore[attr-defined]
+        """JSON named after the record: beside the record saved here, else as the next record's number would be."""
+        from advisor.core.decisions import folder_for, next_path
+
+        if self.record_path is not None and self.record_path.suffix == ".md":
+            default = self._shown(self.record_path.with_suffix(".json"))
+        else:
+            desc = self.interview.effective_answers().task.description
+            default = str(next_path(folder_for(None), desc).with_suffix(".json"))
+        folder = folder_for(None).resolve()
+
+        def write(path: Path, interview: Interview, assessment: Assessment) -> None:
+            if path.parent.resolve() == folder:  # the decisions folder is created, as for a record
+                folder.mkdir(parents=True, exist_ok=True)
+            self.app.write_json(path, interview, assessment)  # type: ignore[attr-defined]
+
+        self._export("Export the result as JSON", default, write)
 
     def action_save_answers(self) -> None:
         self._export("Save the answers file (for `advisor decide --answers`)", "answers.yaml",
