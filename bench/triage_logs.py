@@ -18,7 +18,9 @@ time goes: the interpreter alone, importing the triage path (with the slowest
 modules by ``-X importtime``), and the default text report. The load average
 is printed with the figures: other work on the machine slows both tools.
 
-    python bench/triage_logs.py [--repeat 5] [--big] [--keep DIR]
+    python bench/triage_logs.py [--repeat 5] [--big] [--only small|big-log|big-data] [--keep DIR]
+
+``--only`` runs one part (``big-log`` and ``big-data`` imply ``--big``; neither needs losslint).
 """
 
 from __future__ import annotations
@@ -141,38 +143,42 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--big", action="store_true", help="also a ~200 MB trainer_state.json and a ~1 GB JSONL dataset")
     ap.add_argument("--keep", metavar="DIR", help="write the files there and keep them")
+    ap.add_argument("--only", choices=("small", "big-log", "big-data"), help="run one part only")
     args = ap.parse_args()
+    if args.only in ("big-log", "big-data"):
+        args.big = True
     tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="triage-logs-"))
     tmp.mkdir(parents=True, exist_ok=True)
     advisor = [sys.executable, "-m", "advisor", "triage", "--format", "json"]
-    ll = str(losslint())
+    ll = str(losslint()) if args.only in (None, "small") else ""
     compileall.compile_dir(str(ROOT / "advisor"), quiet=1)
     cache = Path(tempfile.mkdtemp(prefix="advisor-cache-"))
     ENV["ADVISOR_CACHE_DIR"] = str(cache)
     try:
-        small = tmp / "trainer_state.json"
-        if not small.exists():
-            write_trainer_state(small, 18_000)
-        print(f"{small.name}: {small.stat().st_size / 1e6:.1f} MB; load average {os.getloadavg()[0]:.2f} "
-              f"on {os.cpu_count()} cores")
-        first = measure(advisor + ["--log", str(small)], 1)  # builds the runbook cache
-        a = measure(advisor + ["--log", str(small)], args.repeat)
-        a["peak_rss_mb"] = peak_of(advisor + ["--log", str(small)])
-        b = measure([ll, "check", str(small)], args.repeat)
-        b["peak_rss_mb"] = peak_of([ll, "check", str(small)])
-        print(f"  advisor triage --log: wall {a['wall_s']} s, cpu {a['cpu_s']} s, peak {a['peak_rss_mb']} MB (exit {a['exit']})")
-        print(f"  losslint check:       wall {b['wall_s']} s, cpu {b['cpu_s']} s, peak {b['peak_rss_mb']} MB (exit {b['exit']})")
-        print(f"  advisor / losslint CPU: {a['cpu_s'] / b['cpu_s']:.2f}")
-        print(f"  advisor's first run (validates the runbook, then caches it): cpu {first['cpu_s']} s")
-        bare = measure([sys.executable, "-c", "pass"], args.repeat)
-        stmt = "import advisor.cli, advisor.commands.triage, advisor.core.triage"
-        imp = measure([sys.executable, "-c", stmt], args.repeat)
-        print(f"  of advisor's: the interpreter alone cpu {bare['cpu_s']} s; with the triage imports cpu {imp['cpu_s']} s")
-        print("  slowest imports (own ms): " + ", ".join(f"{m} {t:.1f}" for m, t in slowest_imports(stmt)))
-        c = measure([sys.executable, "-m", "advisor", "triage", "--log", str(small)], args.repeat)
-        print(f"  advisor triage --log (text report: rich, plotext): wall {c['wall_s']} s, cpu {c['cpu_s']} s")
-        print(f"load average after: {os.getloadavg()[0]:.2f}")
-        if args.big:
+        if args.only in (None, "small"):
+            small = tmp / "trainer_state.json"
+            if not small.exists():
+                write_trainer_state(small, 18_000)
+            print(f"{small.name}: {small.stat().st_size / 1e6:.1f} MB; load average {os.getloadavg()[0]:.2f} "
+                  f"on {os.cpu_count()} cores")
+            first = measure(advisor + ["--log", str(small)], 1)  # builds the runbook cache
+            a = measure(advisor + ["--log", str(small)], args.repeat)
+            a["peak_rss_mb"] = peak_of(advisor + ["--log", str(small)])
+            b = measure([ll, "check", str(small)], args.repeat)
+            b["peak_rss_mb"] = peak_of([ll, "check", str(small)])
+            print(f"  advisor triage --log: wall {a['wall_s']} s, cpu {a['cpu_s']} s, peak {a['peak_rss_mb']} MB (exit {a['exit']})")
+            print(f"  losslint check:       wall {b['wall_s']} s, cpu {b['cpu_s']} s, peak {b['peak_rss_mb']} MB (exit {b['exit']})")
+            print(f"  advisor / losslint CPU: {a['cpu_s'] / b['cpu_s']:.2f}")
+            print(f"  advisor's first run (validates the runbook, then caches it): cpu {first['cpu_s']} s")
+            bare = measure([sys.executable, "-c", "pass"], args.repeat)
+            stmt = "import advisor.cli, advisor.commands.triage, advisor.core.triage"
+            imp = measure([sys.executable, "-c", stmt], args.repeat)
+            print(f"  of advisor's: the interpreter alone cpu {bare['cpu_s']} s; with the triage imports cpu {imp['cpu_s']} s")
+            print("  slowest imports (own ms): " + ", ".join(f"{m} {t:.1f}" for m, t in slowest_imports(stmt)))
+            c = measure([sys.executable, "-m", "advisor", "triage", "--log", str(small)], args.repeat)
+            print(f"  advisor triage --log (text report: rich, plotext): wall {c['wall_s']} s, cpu {c['cpu_s']} s")
+            print(f"load average after: {os.getloadavg()[0]:.2f}")
+        if args.big and args.only in (None, "big-log"):
             big = tmp / "big_trainer_state.json"
             if not big.exists():
                 write_trainer_state(big, 900_000, seed=8)
@@ -180,6 +186,7 @@ def main() -> None:
             r = measure(advisor + ["--log", str(big)], 1)
             r["peak_rss_mb"] = peak_of(advisor + ["--log", str(big)])
             print(f"  advisor triage --log: wall {r['wall_s']} s, cpu {r['cpu_s']} s, peak {r['peak_rss_mb']} MB")
+        if args.big and args.only in (None, "big-data"):
             ds = tmp / "big_train.jsonl"
             if not ds.exists():
                 n = write_jsonl_dataset(ds, 1_000_000_000)

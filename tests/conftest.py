@@ -1,7 +1,9 @@
-"""Shared fixtures: paths to the repo's data and a runner for the real CLI."""
+"""Shared fixtures: paths to the repo's data, and runners for the CLI (a real process, or in this one)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
 import subprocess
@@ -37,6 +39,37 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, input:
     )
 
 
+def run_main(*args: str, cwd: Path | None = None, env: dict | None = None,
+             input: str | None = None) -> subprocess.CompletedProcess:
+    """Run ``advisor ARGS`` in this process through ``advisor.cli.main``, as ``run_cli`` would in a child.
+
+    The same exit status, stdout (a pipe, not a terminal) and stderr, without an interpreter
+    start per call: the fast layer's way to test a command end to end, and one a mutant reaches.
+    The process's folder and environment are set for the call and put back after it.
+    """
+    from advisor.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    stdin = io.TextIOWrapper(io.BytesIO((input or "").encode("utf-8")), encoding="utf-8")
+    old_cwd, old_env = os.getcwd(), dict(os.environ)
+    os.chdir(cwd or ROOT)
+    os.environ.update(env or {})
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            old_stdin, sys.stdin = sys.stdin, stdin
+            try:
+                code = main(list(args))
+            except SystemExit as e:  # argparse: --help, a usage error
+                code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+            finally:
+                sys.stdin = old_stdin
+    finally:
+        os.chdir(old_cwd)
+        os.environ.clear()
+        os.environ.update(old_env)
+    return subprocess.CompletedProcess(["advisor", *args], code, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture
 def cli():
     return run_cli
@@ -52,8 +85,14 @@ SLOW_PATHS = (
     "tests/probe/test_cli_e2e.py", "tests/probe/test_runs.py", "tests/probe/test_feeds.py",
     "tests/probe/test_tui.py", "tests/probe/test_key_shapes.py",
     "tests/triage/test_tui.py", "tests/triage/test_cli.py",
-    "tests/unit/test_cli.py", "tests/unit/test_import_hygiene.py",
+    "tests/unit/test_cli.py", "tests/unit/test_import_hygiene.py", "tests/unit/test_terminal.py",
 )
+# Left in the fast layer on purpose, though they start a child: the atomic-write contract tests
+# (tests/unit/test_io.py: a reader in another process, kill -9 mid-write) and the process
+# substitution reads (tests/unit/test_hostile_io.py). What they test is what another process
+# sees; each child imports only advisor.core.io (well under a second), and mutation testing
+# (bench/mutation.py, which runs the fast layer) needs them to pin atomic_write and the readers.
+# Tests of a command as a whole use run_main (in this process) here, run_cli in the slow layer.
 #: Fixtures that start a process, a server or an app.
 SLOW_FIXTURES = {"cli", "server", "srv", "make_config", "make_app"}
 #: Tests that spawn processes on their own (named by a word in the test's name).

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from advisor.core.triage import data as data_mod
 from advisor.errors import UserError
+from tests.conftest import run_main
 
 ROOT = Path(__file__).resolve().parents[2]
 D = ROOT / "tests" / "data" / "triage" / "formats" / "datasets"
@@ -60,15 +58,11 @@ def test_bad_fields_are_usage_errors(spec, words):
 
 
 def test_fields_on_the_command_line_and_a_missing_key(tmp_path, fm):
-    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
-    r = subprocess.run([sys.executable, "-m", "advisor", "triage", "--train", str(D / "custom_keys.jsonl"),
-                        "--fields", fm["datasets"]["fields"], "--format", "json"], capture_output=True, text=True,
-                       cwd=ROOT, env=env)
+    r = run_main("triage", "--train", str(D / "custom_keys.jsonl"), "--fields", fm["datasets"]["fields"],
+                 "--format", "json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["datasets"]["train"]["examples"] == fm["datasets"]["examples"]
-    r = subprocess.run([sys.executable, "-m", "advisor", "triage", "--train", str(D / "custom_keys.jsonl"),
-                        "--fields", "prompt=nope,completion=agent_reply"], capture_output=True, text=True,
-                       cwd=ROOT, env=env)
+    r = run_main("triage", "--train", str(D / "custom_keys.jsonl"), "--fields", "prompt=nope,completion=agent_reply")
     assert r.returncode == 2 and "missing key 'nope' (mapped to prompt by --fields)" in r.stderr
 
 

@@ -7,8 +7,6 @@ planted); the table itself is checked against docs/triage.md and ``--help``.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -17,6 +15,7 @@ import pytest
 from advisor.core.triage.logs import FORMATS, read_log
 from advisor.core.triage import run_triage
 from advisor.errors import UserError
+from tests.conftest import run_main
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMATS_DIR = ROOT / "tests" / "data" / "triage" / "formats"
@@ -35,10 +34,11 @@ def best(path) -> dict:
 def test_every_format_has_a_fixture_it_reads_as_itself():
     for f in FORMATS:
         path = ROOT / "tests" / "data" / "triage" / f.fixture
-        if f.id == "wandb_summary":  # refused on purpose: only last values
+        if f.id in ("wandb_summary", "together_events"):  # refused on purpose: no curve in them
             with pytest.raises(UserError) as e:
                 read_log(path)
-            assert "files/output.log" in str(e.value) and str(path) in str(e.value)
+            assert ("files/output.log" if f.id == "wandb_summary" else "list-metrics") in str(e.value)
+            assert str(path) in str(e.value)
             continue
         assert path.exists(), f"{f.id}: fixture {f.fixture} missing"
         got = read_log(path).format
@@ -128,12 +128,11 @@ def test_tensorboard_events(fm):
     assert best(TB_FILE)["step"] == m["best_step"]
 
 
-def test_tensorboard_without_the_extra_names_it():
-    code = ("import sys; sys.modules['tensorboard'] = None\n"
-            "from advisor.cli import main\n"
-            f"sys.exit(main(['triage', '--log', {str(TB_FILE)!r}]))")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
-                       env={**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"})
+def test_tensorboard_without_the_extra_names_it(monkeypatch):
+    # as where the extra is not installed: every tensorboard module fails to import
+    for name in [n for n in sys.modules if n == "tensorboard" or n.startswith("tensorboard.")] + ["tensorboard"]:
+        monkeypatch.setitem(sys.modules, name, None)
+    r = run_main("triage", "--log", str(TB_FILE))
     assert r.returncode == 2, r.stderr
     assert "pip install 'advisor[tensorboard]'" in r.stderr and str(TB_FILE) in r.stderr
     assert "Traceback" not in r.stderr
@@ -172,8 +171,7 @@ def test_unsupported_file_names_the_formats_read(tmp_path):
 
 def test_docs_and_help_list_every_format():
     docs = (ROOT / "docs" / "triage.md").read_text()
-    r = subprocess.run([sys.executable, "-m", "advisor", "triage", "--help"], capture_output=True, text=True,
-                       cwd=ROOT, env={**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True", "COLUMNS": "200"})
+    r = run_main("triage", "--help", env={"COLUMNS": "200"})
     for f in FORMATS:
         assert f.id in r.stdout, f"--help does not list {f.id}"
     from advisor.core.triage.logs.table import markdown_table
@@ -278,3 +276,49 @@ def test_a_bad_entry_among_many_streamed_is_named_by_its_line(bad, message, back
     with pytest.raises(UserError) as whole:
         read_log(f)
     assert (whole.value.line, whole.value.message) == (e.value.line, e.value.message)
+
+
+def test_bedrock_steps_from_zero_restarting_each_epoch_become_one_count(fm):
+    """step_number counts from 0 and restarts each epoch: epoch 2's step 0 follows epoch 1's last, no collision."""
+    log = read_log(FORMATS_DIR / "bedrock" / "validation_metrics.csv")
+    m = fm["bedrock"]
+    assert [p.step for p in log.train_loss.points] == list(range(m["train_points"]))
+    assert [p.step for p in log.eval_loss["eval"].points] == m["eval_steps"]
+    assert "perplexity" not in " ".join(log.metrics)  # exp(loss): not a second verdict
+
+
+def test_together_list_metrics_json(fm):
+    """Training and eval objects share train/global_step: the eval object is an eval point, not a training step."""
+    m = fm["together"]
+    path = FORMATS_DIR / "together" / "metrics.json"
+    log = read_log(path)
+    assert log.format == "together_metrics"
+    assert len(log.train_loss.points) == m["train_points"] and len(log.eval_loss["eval"].points) == m["eval_points"]
+    assert [p.step for p in log.train_loss.points] == list(range(1, m["train_points"] + 1))
+    assert log.grad_norm.points and log.learning_rate.points and log.max_epoch == 3.0
+    b = best(path)
+    assert b["step"] == m["best_step"] and b["where"].endswith(f"metrics.json:{m['best_line']} (step {m['best_step']})")
+
+
+def test_together_api_body_and_a_bad_object_named_by_line(tmp_path, fm):
+    """The API's {"metrics": [...]} body reads the same; an object without train/global_step is exit 2 with its line."""
+    rows = json.loads((FORMATS_DIR / "together" / "metrics.json").read_text())
+    body = tmp_path / "metrics.json"
+    body.write_text(json.dumps({"metrics": rows}, indent=2))
+    log = read_log(body)
+    assert log.format == "together_metrics" and len(log.eval_loss["eval"].points) == fm["together"]["eval_points"]
+    lines = body.read_text().split("\n")
+    assert lines[log.eval_loss["eval"].points[0].line - 1].strip() == "{"
+    rows[5].pop("train/global_step")
+    body.write_text(json.dumps({"metrics": rows}, indent=2))
+    with pytest.raises(UserError) as e:
+        read_log(body)
+    assert e.value.key == "metrics[5]" and "train/global_step" in e.value.message
+    assert body.read_text().split("\n")[e.value.line - 1].strip() == "{"
+
+
+def test_together_event_log_is_refused_with_what_to_give():
+    path = FORMATS_DIR / "together" / "events.json"
+    with pytest.raises(UserError) as e:
+        read_log(path)
+    assert "list-metrics" in str(e.value) and str(path) in str(e.value)

@@ -1,19 +1,18 @@
 """Exported files honour the umask, keep an existing file's mode, and write through a symlink.
 
-Run as a user meets it: real processes with a set umask, real files on disk.
+The commands run in this process (``advisor.cli.main``) with the umask set around each call,
+writing real files on disk; tests/unit/test_cli.py runs the same commands as child processes.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-import subprocess
-import sys
 
 import pytest
 
 from advisor.core.io import atomic_write
-from tests.conftest import DATA, ROOT
+from tests.conftest import DATA, run_main
 
 ANSWERS = DATA / "good" / "invoice_extractor.yaml"
 LOG = DATA / "triage" / "logs" / "hf_overfit" / "trainer_state.json"
@@ -24,8 +23,11 @@ def _mode(path) -> int:
 
 
 def _cli(umask: int, *args, cwd):
-    return subprocess.run([sys.executable, "-m", "advisor", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120, preexec_fn=lambda: os.umask(umask))
+    old = os.umask(umask)
+    try:
+        return run_main(*args, cwd=cwd)
+    finally:
+        os.umask(old)
 
 
 @pytest.mark.parametrize("umask, expected", [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from advisor.core.schemas import SCHEMA_VERSION, json_schema
-from tests.conftest import DATA, ROOT, run_cli
+from tests.conftest import DATA, ROOT, run_main
 from tests.formats_check import json_examples, section, undeclared_keys, validate
 
 GOOD = sorted((DATA / "good").glob("*.yaml"))
@@ -22,7 +22,7 @@ TRIAGE = DATA / "triage"
 
 @pytest.mark.parametrize("name", ["answers", "decision", "triage", "probe"])
 def test_schema_command_prints_a_valid_json_schema(name, tmp_path):
-    r = run_cli("schema", name)
+    r = run_main("schema", name)
     assert r.returncode == 0, r.stderr
     schema = json.loads(r.stdout)
     jsonschema.Draft202012Validator.check_schema(schema)
@@ -32,12 +32,12 @@ def test_schema_command_prints_a_valid_json_schema(name, tmp_path):
         assert '"additionalProperties": false' not in r.stdout
         assert "schema_version" in schema["required"]
     out = tmp_path / f"{name}.schema.json"
-    r = run_cli("schema", name, "-o", str(out))
+    r = run_main("schema", name, "-o", str(out))
     assert r.returncode == 0 and r.stdout == "" and json.loads(out.read_text()) == schema
 
 
 def test_schema_command_refuses_an_unknown_name():
-    r = run_cli("schema", "record")
+    r = run_main("schema", "record")
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "answers" in r.stderr and "probe" in r.stderr
 
@@ -68,7 +68,7 @@ def test_the_documented_answers_file_is_the_model():
 def _decide(*extra):
     outs = []
     for path in GOOD:
-        r = run_cli("decide", "--answers", str(path), "--format", "json", *extra)
+        r = run_main("decide", "--answers", str(path), "--format", "json", *extra)
         assert r.returncode == 0, r.stderr
         outs.append(json.loads(r.stdout))
     return outs
@@ -93,9 +93,9 @@ def test_decide_json_matches_its_schema_and_its_doc():
 
 def test_decide_json_with_embedded_triage_and_probe_matches_the_schema(tmp_path):
     triage = tmp_path / "triage.json"
-    r = run_cli("triage", "--log", str(TRIAGE / "logs" / "hf_overfit" / "trainer_state.json"), "--format", "json", "-o", str(triage))
+    r = run_main("triage", "--log", str(TRIAGE / "logs" / "hf_overfit" / "trainer_state.json"), "--format", "json", "-o", str(triage))
     assert r.returncode == 0, r.stderr
-    (out,) = [json.loads(run_cli("decide", "-a", str(GOOD[0]), "--format", "json", "--triage", str(triage),
+    (out,) = [json.loads(run_main("decide", "-a", str(GOOD[0]), "--format", "json", "--triage", str(triage),
                                  "--evidence", str(TRIAGE / "probes" / "forgetting.json")).stdout)]
     assert out["triage"]["schema_version"] == SCHEMA_VERSION
     # the probe fixture is a hand-written excerpt, embedded as read; real probe output is checked
@@ -111,7 +111,7 @@ def test_decide_json_with_embedded_triage_and_probe_matches_the_schema(tmp_path)
     ["--train", "datasets/preference.jsonl"],
 ])
 def test_triage_json_matches_its_schema_and_its_doc(args):
-    r = run_cli("triage", *args, "--format", "json", cwd=TRIAGE)
+    r = run_main("triage", *args, "--format", "json", cwd=TRIAGE)
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     strict = json_schema("triage", strict=True)

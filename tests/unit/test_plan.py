@@ -21,16 +21,16 @@ def kb():
     return load_knowledge()
 
 
-def assessments(kb):
-    for p in GOOD:
-        yield p.stem, decide(load_answers(str(p)), kb)
-    for p in SCENARIOS:
-        yield p.stem, decide(load_scenario(p)[1], kb)
+@pytest.fixture(scope="module")
+def assessed(kb):
+    """Every fixture and scenario, decided once for all the invariants below."""
+    return ([(p.stem, decide(load_answers(str(p)), kb)) for p in GOOD]
+            + [(p.stem, decide(load_scenario(p)[1], kb)) for p in SCENARIOS])
 
 
-def test_only_fit_rules_rank_levers_and_gated_levers_never_lead(kb):
+def test_only_fit_rules_rank_levers_and_gated_levers_never_lead(assessed, kb):
     roles = {r.id: r.role for r in kb.rules}
-    for name, a in assessments(kb):
+    for name, a in assessed:
         for o in a.options:
             assert all(roles[r.rule] == "fit" for r in o.reasons), name
             assert o.score == pytest.approx(sum(r.weight for r in o.reasons)), name
@@ -48,9 +48,9 @@ def test_only_fit_rules_rank_levers_and_gated_levers_never_lead(kb):
         assert all(s.go_no_go.metric and s.go_no_go.threshold for s in a.plan.steps), name
 
 
-def test_a_path_to_ready_replays_to_ready(kb):
+def test_a_path_to_ready_replays_to_ready(assessed, kb):
     found = 0
-    for name, a in assessments(kb):
+    for name, a in assessed:
         path = a.plan.readiness.path_to_ready
         if not path:
             continue
@@ -62,8 +62,8 @@ def test_a_path_to_ready_replays_to_ready(kb):
     assert found >= 3
 
 
-def test_every_counterfactual_replays(kb):
-    for name, a in assessments(kb):
+def test_every_counterfactual_replays(assessed, kb):
+    for name, a in assessed:
         for c in a.counterfactuals:
             b = decide(a.answers.with_answer(c.key, c.alternative), kb, counterfactuals=False)
             assert (b.primary, b.verdict) != (a.primary, a.verdict), f"{name}: {c.text}"

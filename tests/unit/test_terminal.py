@@ -145,3 +145,21 @@ def test_text_summary_says_how_many_rules_it_leaves_out():
             block = text.split(f"  {o['id']}\n", 1)[1]
             assert block.splitlines()[3].strip() == f"... and {hidden} more rules (--format md lists them all)"
     assert text.count("more rules") == sum(1 for o in data["options"] if len(o["reasons"]) > 3) > 0
+
+
+def test_a_long_log_read_shows_progress_in_a_terminal_and_none_when_plain(tmp_path):
+    """A trainer_state.json that takes seconds to read draws a bar on a terminal's stderr; NO_COLOR,
+    TERM=dumb and a pipe get none (the bar is escape codes redrawn in place)."""
+    sys.path.insert(0, str(ROOT))
+    from bench.triage_logs import write_trainer_state
+
+    big = tmp_path / "trainer_state.json"
+    write_trainer_state(big, 250_000)  # about 40 MB: streamed, and read for more than the bar's one-second delay
+    args = ["triage", "--log", str(big), "--format", "json", "-o", str(tmp_path / "report.json")]
+    shown = _in_pty(args, {})
+    assert b"reading trainer_state.json" in shown and b"%" in shown, shown[:300]
+    for env in ({"NO_COLOR": "1"}, {"TERM": "dumb"}):
+        out = _in_pty(args, env)
+        assert b"reading" not in out and ESC not in out, f"progress with {env}: {out[:200]!r}"
+    r = run_cli(*args)
+    assert r.returncode == 0 and "reading" not in r.stderr and "\x1b" not in r.stderr

@@ -1,9 +1,14 @@
 """Dataset checks for ``--train`` / ``--eval``: format, duplicates, conflicts, leakage, style.
 
 Files are read one example at a time (JSONL line by line; a JSON array element
-by element) and only small per-example summaries are kept: line number,
-lengths, 8-byte hashes and a MinHash signature. Formats, detected from the
-first recognisable example, whatever the file extension:
+by element) and only small per-example summaries are kept, in flat arrays:
+line number, lengths, four 8-byte hashes (the pair, the output, the input or
+the reversed pair, the opening and closing words), a 64-value MinHash
+signature and a 32-value bottom-k sketch of the output: about 450 bytes an
+example, whatever its length, and never its text (a few listed examples keep
+their first 40 characters). The pairwise checks run over those arrays once
+the training set is read. Formats, detected from the first recognisable
+example, whatever the file extension:
 
 * ``chat``: OpenAI ``{"messages": [{"role", "content"}, ...]}``
 * ``prompt_completion``: ``{"prompt", "completion"}`` (strings or message lists)
@@ -12,9 +17,11 @@ first recognisable example, whatever the file extension:
 * ``openai_dpo``: ``{"input": {"messages"}, "preferred_output", "non_preferred_output"}``
 * ``text``: ``{"text"}``
 
-Near-duplicates use **datasketch** MinHash + LSH: a standard, well-tested
-implementation whose LSH lookups are sublinear, so 100k examples are
-compared without the n^2 pairs. Signatures are built on word bigrams of the
+Near-duplicates use **datasketch** MinHash with LSH banding: datasketch's
+MinHash and its choice of bands for the threshold, while the bands themselves
+are kept as sorted arrays of 64-bit band hashes (16 bytes a row and band)
+rather than datasketch's bucket tables (about 2.7 KB an example), so 100k
+examples are compared without the n^2 pairs and without a dict per bucket. Signatures are built on word bigrams of the
 lower-cased text (short fine-tuning examples have too few 5-grams); the
 bigram hashes come from CRC32 of the words, vectorised with numpy, so the
 result is the same on every run (Python's ``hash`` is salted per process).
@@ -400,8 +407,8 @@ def _bottom_k_jaccard(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.isin(union, both, assume_unique=True).sum()) / len(union)
 
 
-class _Sigs:
-    """Growable array of signatures (one row per example), for candidate verification."""
+class _Rows:
+    """A growable uint32 matrix (one row a signature), 1024 rows at first, doubling."""
 
     def __init__(self, width: int) -> None:
         self.a = np.empty((1024, width), dtype=np.uint32)
@@ -414,13 +421,118 @@ class _Sigs:
         self.n += 1
         return self.n - 1
 
-    def jaccard(self, i: int, hv: np.ndarray) -> float:
-        return float(np.count_nonzero(self.a[i] == hv)) / len(hv)
+    def done(self) -> np.ndarray:
+        """The rows added (the spare capacity released)."""
+        self.a = self.a[: self.n].copy()
+        return self.a
+
+
+def _key64(*parts: str) -> int:
+    return int.from_bytes(_key(*parts), "little")
+
+
+_MIX = np.uint64(0x100000001B3)  # the 64-bit FNV prime: xor a value in, multiply, per column
+
+
+def _band_hashes(sigs: np.ndarray, ranges: list[tuple[int, int]]) -> list[np.ndarray]:
+    """One 64-bit hash per row and LSH band (the band's signature values, xor-multiplied in turn).
+
+    Two rows whose band hashes match are LSH candidates; they are verified on
+    the signatures, so a rare hash collision only adds a candidate.
+    """
+    out = []
+    with np.errstate(over="ignore"):
+        for lo, hi in ranges:
+            h = np.full(len(sigs), np.uint64(0xCBF29CE484222325))
+            for j in range(lo, hi):
+                h = (h ^ sigs[:, j].astype(np.uint64)) * _MIX
+            out.append(h)
+    return out
+
+
+class _Bands:
+    """LSH over the inserted signatures, built once the training set is read: per band, rows sorted by hash.
+
+    Equal band hashes sit together, each group in row order, so the candidates
+    of a row are the first rows of its groups: the same candidates a hash table
+    of buckets gives, held in 16 bytes a row and band instead of a bucket each.
+    """
+
+    def __init__(self, sigs: np.ndarray, rows: np.ndarray, ranges: list[tuple[int, int]]) -> None:
+        self.rows, self.ranges = rows, ranges  # rows: signature rows, ascending (insertion order)
+        self.sorted, self.order, self.start, self.pos = [], [], [], []
+        for h in _band_hashes(sigs[rows], ranges) if len(rows) else []:
+            order = np.argsort(h, kind="stable")
+            srt = h[order]
+            pos = np.empty(len(order), dtype=np.int64)
+            pos[order] = np.arange(len(order))
+            self.sorted.append(srt)
+            self.order.append(order)
+            self.start.append(np.searchsorted(srt, h, "left"))
+            self.pos.append(pos)
+
+    def earlier(self) -> np.ndarray:
+        """Positions (in ``rows``) that share a band with an earlier position."""
+        if not self.order:
+            return np.zeros(0, dtype=np.int64)
+        any_before = np.zeros(len(self.rows), dtype=bool)
+        for start, pos in zip(self.start, self.pos):
+            any_before |= pos > start
+        return np.nonzero(any_before)[0]
+
+    def before(self, k: int, cap: int) -> list[int]:
+        """The first ``cap`` earlier positions sharing a band with position ``k``, ascending."""
+        got: set = set()
+        for order, start, pos in zip(self.order, self.start, self.pos):
+            s = int(start[k])
+            got.update(order[s: min(int(pos[k]), s + cap)].tolist())
+        return sorted(got)[:cap]
+
+    def query(self, sig: np.ndarray, cap: int) -> list[int]:
+        """The first ``cap`` positions sharing a band with ``sig`` (a signature not in the set), ascending."""
+        got: set = set()
+        vals = sig.tolist()
+        for (lo_c, hi_c), srt, order in zip(self.ranges, self.sorted, self.order):
+            h = 0xCBF29CE484222325  # _band_hashes for one row, in Python integers (no array per value)
+            for v in vals[lo_c:hi_c]:
+                h = ((h ^ v) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+            key = np.uint64(h)
+            lo = int(np.searchsorted(srt, key, "left"))
+            hi = int(np.searchsorted(srt, key, "right"))
+            got.update(order[lo: min(hi, lo + cap)].tolist())
+        return sorted(got)[:cap]
+
+
+class _Heavy:
+    """Misra-Gries heavy hitters: the text of every key whose share of the stream exceeds 1/(k+1).
+
+    Counting is exact elsewhere (hashes in an array); this only keeps the words
+    to show for the most common opening or closing, in k small slots.
+    """
+
+    def __init__(self, k: int) -> None:
+        self.k, self.slots = k, {}
+
+    def add(self, key: int, text: str) -> None:
+        slot = self.slots.get(key)
+        if slot is not None:
+            slot[0] += 1
+        elif len(self.slots) < self.k:
+            self.slots[key] = [1, text]
+        else:
+            for kk in list(self.slots):
+                self.slots[kk][0] -= 1
+                if not self.slots[kk][0]:
+                    del self.slots[kk]
+
+    def text(self, key: int) -> Optional[str]:
+        slot = self.slots.get(key)
+        return slot[1] if slot else None
 
 
 @dataclass
 class DatasetScan:
-    """Everything kept from one pass over a dataset."""
+    """Everything kept from one pass over a dataset: counts, a few listed lines, per-example hashes."""
 
     path: str
     role: str  # "train" or "eval"
@@ -433,6 +545,7 @@ class DatasetScan:
     empty: list[tuple[int, str]] = field(default_factory=list)
     empty_count: int = 0
     same_pair: list[int] = field(default_factory=list)
+    same_pair_count: int = 0
     exact_dups: list[tuple[int, int]] = field(default_factory=list)
     exact_dup_count: int = 0
     near_dups: list[tuple[int, int, float]] = field(default_factory=list)
@@ -441,16 +554,27 @@ class DatasetScan:
     conflict_count: int = 0
     in_tokens: array = field(default_factory=lambda: array("I"))
     out_tokens: array = field(default_factory=lambda: array("I"))
-    openings: Counter = field(default_factory=Counter)
-    closings: Counter = field(default_factory=Counter)
-    opening_line: dict = field(default_factory=dict)
+    # single_style: the opening and closing four words of each output, hashed (exact counts), their lines,
+    # and the words of the frequent ones.
+    open_keys: array = field(default_factory=lambda: array("Q"))
+    close_keys: array = field(default_factory=lambda: array("Q"))
+    style_lines: array = field(default_factory=lambda: array("I"))
+    open_words: Optional[_Heavy] = None
+    close_words: Optional[_Heavy] = None
     systems: Counter = field(default_factory=Counter)
     system_line: dict = field(default_factory=dict)
-    system_text: dict = field(default_factory=dict)
+    system_text: dict = field(default_factory=dict)  # the first 40 characters: all a report shows
 
 
 class DatasetChecker:
-    """Stream a training set (and optionally an eval set) and collect the checks."""
+    """Stream a training set (and optionally an eval set) and collect the checks.
+
+    While a file is read only per-example hashes, lengths and signatures are
+    kept (about 450 bytes an example); the pairwise checks (exact and
+    near-duplicates, conflicts) then run over those arrays once the training
+    set is read, giving the same findings, in the same order, as comparing each
+    example with the ones before it while reading.
+    """
 
     def __init__(self, th: Thresholds, progress: Optional[Progress] = None,
                  fields: Optional[dict[str, str]] = None) -> None:
@@ -460,12 +584,12 @@ class DatasetChecker:
         self.th = th
         self.progress = progress or SilentProgress()
         self.signer = _Signer(NUM_PERM)
-        self.lsh = MinHashLSH(threshold=th.near_duplicate_jaccard, num_perm=NUM_PERM)
-        self.sigs = _Sigs(NUM_PERM)
-        self.out_sigs = _Sigs(OUT_PERM)
-        self.lines = array("I")
-        self.pair_first: dict[bytes, int] = {}
-        self.input_first: dict[bytes, tuple[int, bytes]] = {}
+        lsh = MinHashLSH(threshold=th.near_duplicate_jaccard, num_perm=NUM_PERM)  # its band layout, nothing stored
+        self.ranges = [(lo, hi) for lo, hi in lsh.hashranges]
+        self.sigs = np.empty((0, NUM_PERM), dtype=np.uint32)
+        self.lines = np.empty(0, dtype=np.uint32)  # line of each signature row
+        self.bands: Optional[_Bands] = None
+        self.pk_sorted = self.pk_first_line = self.ik_sorted = self.ik_first_line = np.empty(0, dtype=np.uint64)
 
     # -- reading ---------------------------------------------------------------
     def _examples(self, scan: DatasetScan) -> Iterator[Example]:
@@ -518,100 +642,149 @@ class DatasetChecker:
             if len(scan.empty) < MAX_LISTED:
                 scan.empty.append((ex.line, ex.output[:40]))
         if ex.rejected is not None and _norm(ex.rejected) == out_n:
-            scan.same_pair.append(ex.line)
+            scan.same_pair_count += 1
+            if len(scan.same_pair) < MAX_LISTED:
+                scan.same_pair.append(ex.line)
 
     # -- train -----------------------------------------------------------------
     def scan_train(self, path: str) -> DatasetScan:
-        """One pass over the training set: every per-example and pairwise check.
+        """One pass over the training set, then every pairwise check over what the pass kept.
 
         Exact duplicates and exact-input conflicts use 8-byte hashes of the
         normalised text (case and spacing ignored). Near-duplicates and
         near-input conflicts use MinHash LSH on the input (the output for
         ``text`` data), verified on the stored signatures; the outputs of a
-        candidate pair are compared with bottom-k sketches.
+        candidate pair are compared with bottom-k sketches. Each example is
+        compared with the examples before it, as a reader going down the file
+        would: the later of a pair is the one reported.
 
         Args:
             path: the training file.
         """
         scan = DatasetScan(path=path, role="train")
         th = self.th
+        k = max(2, min(64, math.ceil(1 / th.single_style_share) + 1))
+        scan.open_words, scan.close_words = _Heavy(k), _Heavy(k)
+        lines, pks, oks, iks = array("I"), array("Q"), array("Q"), array("Q")
+        kinds = bytearray()  # bit 1: has an input; bit 2: a preference pair (rejected given)
+        sig_row = array("i")  # the example's signature row, -1 without shingles
+        sigs, osigs = _Rows(NUM_PERM), _Rows(OUT_PERM)
         for ex in self._examples(scan):
             in_n, out_n = _norm(ex.input), _norm(ex.output)
             self._common(scan, ex, out_n)
             out_words = _WORD.findall(out_n)
             if len(out_words) >= 4:
                 op, cl = " ".join(out_words[:4]), " ".join(out_words[-4:])
-                scan.openings[op] += 1
-                scan.opening_line.setdefault(op, ex.line)
-                scan.closings[cl] += 1
-                scan.opening_line.setdefault("$" + cl, ex.line)
-            sk = _key(ex.system or "")
+                ko, kc = _key64(op), _key64(cl)
+                scan.open_keys.append(ko)
+                scan.close_keys.append(kc)
+                scan.style_lines.append(ex.line)
+                scan.open_words.add(ko, op)
+                scan.close_words.add(kc, cl)
+            sk = _key64(ex.system or "")
             scan.systems[sk] += 1
             if sk not in scan.system_line:
                 scan.system_line[sk] = ex.line
-                scan.system_text[sk] = ex.system
-            pk = _key(in_n, out_n, _norm(ex.rejected or ""))
-            first = self.pair_first.get(pk)
-            if first is not None:
-                scan.exact_dup_count += 1
-                if len(scan.exact_dups) < MAX_LISTED:
-                    scan.exact_dups.append((ex.line, first))
-                continue  # an exact copy adds nothing new to the near/conflict checks
-            self.pair_first[pk] = ex.line
-            new_input = True
-            if ex.rejected is not None:
-                # Preference data: several pairs per prompt are normal; a conflict is the same
-                # two answers ranked both ways.
-                rev = _key(in_n, _norm(ex.rejected), out_n)
-                if rev != pk and rev in self.pair_first:
-                    self._conflict(scan, ex.line, self.pair_first[rev], "the same two answers ranked both ways")
-            elif in_n:
-                ik = _key(in_n)
-                seen = self.input_first.get(ik)
-                if seen is None:
-                    self.input_first[ik] = (ex.line, _key(out_n))
-                else:
-                    new_input = False
-                    if seen[1] != _key(out_n):
-                        self._conflict(scan, ex.line, seen[0], "same input, different output")
-            has_input = bool(in_n)
-            sh = self.signer.shingles(_WORD.findall(in_n) if has_input else out_words)
+                scan.system_text[sk] = ex.system[:40] if ex.system else ex.system
+            rej = ex.rejected is not None
+            rej_n = _norm(ex.rejected or "")
+            lines.append(ex.line)
+            pks.append(_key64(in_n, out_n, rej_n))
+            oks.append(_key64(out_n))
+            # The key the conflict checks look up: the pair ranked the other way, or the input alone.
+            iks.append(_key64(in_n, rej_n, out_n) if rej else _key64(in_n) if in_n else 0)
+            kinds.append((1 if in_n else 0) | (2 if rej else 0))
+            sh = self.signer.shingles(_WORD.findall(in_n) if in_n else out_words)
             if not len(sh):
+                sig_row.append(-1)
                 continue
-            m = self.signer.sign(sh)
-            hv = m.hashvalues
-            osig = _bottom_k(self.signer.shingles(out_words) if has_input else sh, OUT_PERM)
-            cands = self.lsh.query(m)
-            if cands:
-                best = None
-                for c in sorted(cands)[:50]:  # cap: a shared template must not make this quadratic
-                    j_in = self.sigs.jaccard(c, hv)
-                    if j_in < th.near_duplicate_jaccard:
-                        continue
-                    j_out = _bottom_k_jaccard(self.out_sigs.a[c], osig) if has_input else j_in
-                    if best is None or j_in + j_out > best[0] + best[1]:
-                        best = (j_in, j_out, c)
-                if best is not None:
-                    j_in, j_out, c = best
-                    other = self.lines[c]
-                    if has_input and ex.rejected is None and new_input and j_in >= th.conflict_input_jaccard and j_out < 0.5:
-                        self._conflict(scan, ex.line, other, f"near-identical input (similarity {j_in:.2f}), different output")
-                    elif j_out >= th.near_duplicate_jaccard:
-                        scan.near_dup_count += 1
-                        if len(scan.near_dups) < MAX_LISTED:
-                            scan.near_dups.append((ex.line, other, round(min(j_in, j_out), 2)))
-            idx = self.sigs.add(hv)
-            self.out_sigs.add(osig)
-            self.lines.append(ex.line)
-            self.lsh.insert(idx, m, check_duplication=False)
+            sig_row.append(sigs.add(self.signer.sign(sh).hashvalues))
+            osigs.add(_bottom_k(self.signer.shingles(out_words) if in_n else sh, OUT_PERM))
+        self._pairs(scan, np.frombuffer(lines, dtype=np.uint32), np.frombuffer(pks, dtype=np.uint64),
+                    np.frombuffer(oks, dtype=np.uint64), np.frombuffer(iks, dtype=np.uint64),
+                    np.frombuffer(bytes(kinds), dtype=np.uint8), np.frombuffer(sig_row, dtype=np.int32),
+                    sigs.done(), osigs.done())
         return scan
 
-    def _conflict(self, scan: DatasetScan, line: int, other: int, why: str) -> None:
-        scan.conflict_count += 1
-        if len(scan.conflicts) < MAX_LISTED:
-            scan.conflicts.append((line, other, why))
+    def _pairs(self, scan: DatasetScan, lines, pks, oks, iks, kinds, sig_row, sigs, osigs) -> None:
+        """The pairwise checks over the arrays the pass kept (see :meth:`scan_train`)."""
+        th = self.th
+        n = len(lines)
+        idx = np.arange(n)
+        uniq, first, inv = np.unique(pks, return_index=True, return_inverse=True)
+        first_of = first[inv.reshape(-1)]
+        dup = first_of != idx
+        self.pk_sorted, self.pk_first_line = uniq, lines[first]
+        scan.exact_dup_count = int(dup.sum())
+        scan.exact_dups = [(int(lines[i]), int(lines[first_of[i]])) for i in np.nonzero(dup)[0][:MAX_LISTED]]
+        conflicts: list[tuple[int, int, int, str]] = []  # (example, its line, the other's, why), first ones only
+        new_input = np.ones(n, dtype=bool)
+        # Preference pairs: the same two answers ranked both ways (the reversed pair came first).
+        pref = np.nonzero(~dup & ((kinds & 2) > 0))[0]
+        if len(pref):
+            at = np.searchsorted(uniq, iks[pref])
+            at = np.minimum(at, len(uniq) - 1)
+            hit = (uniq[at] == iks[pref]) & (iks[pref] != pks[pref]) & (first[at] < pref)
+            both = pref[hit]
+            scan.conflict_count += len(both)
+            conflicts += [(int(i), int(lines[i]), int(lines[first[a]]), "the same two answers ranked both ways")
+                          for i, a in zip(both[:MAX_LISTED], at[hit][:MAX_LISTED])]
+        # The same input with another output than the first time it was seen.
+        elig = np.nonzero(~dup & (kinds == 1))[0]
+        iu, ifirst, iinv = np.unique(iks[elig], return_index=True, return_inverse=True)
+        self.ik_sorted, self.ik_first_line = iu, lines[elig[ifirst]]
+        if len(elig):
+            f = elig[ifirst[iinv.reshape(-1)]]
+            later = f != elig
+            new_input[elig[later]] = False
+            clash = elig[later & (oks[f] != oks[elig])]
+            scan.conflict_count += len(clash)
+            fc = f[later & (oks[f] != oks[elig])]
+            conflicts += [(int(i), int(lines[i]), int(lines[j]), "same input, different output")
+                          for i, j in zip(clash[:MAX_LISTED], fc[:MAX_LISTED])]
+        # Near: LSH over the signatures of the examples that are not exact copies (a copy adds nothing new).
+        has = sig_row >= 0
+        ins = np.nonzero(has & ~dup)[0]  # examples, in order
+        rows = sig_row[ins]
+        self.sigs, self.lines = sigs, lines[np.nonzero(has)[0]]
+        self.bands = _Bands(sigs, rows, self.ranges)
+        for kpos in self.bands.earlier().tolist():
+            i = int(ins[kpos])
+            row = rows[kpos]
+            hv = sigs[row]
+            cands = self.bands.before(kpos, 50)  # cap: a shared template must not make this quadratic
+            crow = rows[cands]
+            j_ins = np.count_nonzero(sigs[crow] == hv, axis=1) / NUM_PERM
+            has_input = bool(kinds[i] & 1)
+            best = None
+            for c, j_in in zip(crow.tolist(), j_ins.tolist()):
+                if j_in < th.near_duplicate_jaccard:
+                    continue
+                j_out = _bottom_k_jaccard(osigs[c], osigs[row]) if has_input else j_in
+                if best is None or j_in + j_out > best[0] + best[1]:
+                    best = (j_in, j_out, c)
+            if best is None:
+                continue
+            j_in, j_out, c = best
+            other = int(self.lines[c])
+            if has_input and not kinds[i] & 2 and new_input[i] and j_in >= th.conflict_input_jaccard and j_out < 0.5:
+                scan.conflict_count += 1
+                if len(conflicts) < 3 * MAX_LISTED:
+                    conflicts.append((i, int(lines[i]), other,
+                                      f"near-identical input (similarity {j_in:.2f}), different output"))
+            elif j_out >= th.near_duplicate_jaccard:
+                scan.near_dup_count += 1
+                if len(scan.near_dups) < MAX_LISTED:
+                    scan.near_dups.append((int(lines[i]), other, round(min(j_in, j_out), 2)))
+        conflicts.sort(key=lambda t: t[0])
+        scan.conflicts = [(a, b, why) for _, a, b, why in conflicts[:MAX_LISTED]]
 
     # -- eval ------------------------------------------------------------------
+    @staticmethod
+    def _lookup(keys: np.ndarray, first_line: np.ndarray, key: int) -> Optional[int]:
+        at = int(np.searchsorted(keys, np.uint64(key)))
+        return int(first_line[at]) if at < len(keys) and int(keys[at]) == key else None
+
     def scan_eval(self, path: str) -> tuple[DatasetScan, dict]:
         """Pass over the eval set: format, empties and leakage into the training set.
 
@@ -624,29 +797,33 @@ class DatasetChecker:
         """
         scan = DatasetScan(path=path, role="eval")
         leak: dict[str, Any] = {"exact": 0, "near": 0, "examples": []}
+        near = self.bands is not None and len(self.bands.rows) > 0
         for ex in self._examples(scan):
             in_n, out_n = _norm(ex.input), _norm(ex.output)
             self._common(scan, ex, out_n)
             hit = None
             if in_n:
-                got = self.input_first.get(_key(in_n))
-                if got is not None:
-                    hit = ("exact", got[0], 1.0)
-            if hit is None:
-                got = self.pair_first.get(_key(in_n, out_n, _norm(ex.rejected or "")))
+                got = self._lookup(self.ik_sorted, self.ik_first_line, _key64(in_n))
                 if got is not None:
                     hit = ("exact", got, 1.0)
-            if hit is None and self.sigs.n:
+            if hit is None:
+                got = self._lookup(self.pk_sorted, self.pk_first_line, _key64(in_n, out_n, _norm(ex.rejected or "")))
+                if got is not None:
+                    hit = ("exact", got, 1.0)
+            if hit is None and near:
                 sh = self.signer.shingles(_WORD.findall(in_n or out_n))
                 if len(sh):
-                    m = self.signer.sign(sh)
-                    best = None
-                    for c in sorted(self.lsh.query(m))[:50]:
-                        j = self.sigs.jaccard(c, m.hashvalues)
-                        if j >= self.th.near_duplicate_jaccard and (best is None or j > best[1]):
-                            best = (c, j)
-                    if best is not None:
-                        hit = ("near", self.lines[best[0]], round(best[1], 2))
+                    hv = self.signer.sign(sh).hashvalues.astype(np.uint32)
+                    cands = self.bands.query(hv, 50)
+                    if cands:
+                        crow = self.bands.rows[cands]
+                        js = np.count_nonzero(self.sigs[crow] == hv, axis=1) / NUM_PERM
+                        best = None
+                        for c, j in zip(crow.tolist(), js.tolist()):
+                            if j >= self.th.near_duplicate_jaccard and (best is None or j > best[1]):
+                                best = (c, j)
+                        if best is not None:
+                            hit = ("near", int(self.lines[best[0]]), round(best[1], 2))
             if hit is not None:
                 leak[hit[0]] += 1
                 if len(leak["examples"]) < MAX_LISTED:
@@ -699,13 +876,13 @@ def findings_for(scan: DatasetScan, th: Thresholds, leak: Optional[dict] = None)
                    f"(lines {_lines(lines, scan.empty_count - len(lines))}): the model learns to answer with nothing.",
             evidence={"count": scan.empty_count, "lines": [ln for ln, _ in scan.empty],
                       "values": [v for _, v in scan.empty]}))
-    if scan.same_pair:
+    if scan.same_pair_count:
         out.append(Finding(
             id="chosen_equals_rejected", severity="warning", where=f"{p}:{scan.same_pair[0]}",
-            detail=f"{len(scan.same_pair)} preference pairs have the same chosen and rejected answer "
-                   f"(lines {_lines([str(x) for x in scan.same_pair[:MAX_LISTED]], len(scan.same_pair) - MAX_LISTED)}): "
+            detail=f"{scan.same_pair_count} preference pairs have the same chosen and rejected answer "
+                   f"(lines {_lines([str(x) for x in scan.same_pair], scan.same_pair_count - len(scan.same_pair))}): "
                    "they carry no preference signal.",
-            evidence={"count": len(scan.same_pair), "lines": scan.same_pair[:MAX_LISTED]}))
+            evidence={"count": scan.same_pair_count, "lines": scan.same_pair}))
     stats: dict[str, Any] = {"path": p, "format": scan.format, "examples": scan.n, "records": scan.records,
                              "format_errors": scan.error_count, "input_tokens": _pcts(scan.in_tokens),
                              "output_tokens": _pcts(scan.out_tokens)}
@@ -741,6 +918,15 @@ def findings_for(scan: DatasetScan, th: Thresholds, leak: Optional[dict] = None)
     return out, stats
 
 
+def _most_common(keys: array, lines: array) -> tuple[int, int, int]:
+    """(count, key, first line) of the most frequent key; a tie goes to the key seen first."""
+    k = np.frombuffer(keys, dtype=np.uint64)
+    uniq, first, counts = np.unique(k, return_index=True, return_counts=True)
+    top = counts.max()
+    at = int(first[counts == top].min())
+    return int(top), int(k[at]), int(lines[at])
+
+
 def _train_findings(scan: DatasetScan, th: Thresholds, stats: dict) -> list[Finding]:
     p = scan.path
     out = []
@@ -772,13 +958,13 @@ def _train_findings(scan: DatasetScan, th: Thresholds, stats: dict) -> list[Find
             detail=f"{scan.conflict_count} examples contradict an earlier one: lines "
                    f"{_lines(pairs[:5], scan.conflict_count - min(5, len(pairs)))}. The model is taught two answers for one question.",
             evidence={"count": scan.conflict_count, "pairs": [[a, b, w] for a, b, w in scan.conflicts]}))
-    styled = sum(scan.openings.values())
+    styled = len(scan.style_lines)
     if styled >= 20:
-        for counter, kind in ((scan.openings, "open"), (scan.closings, "close")):
-            top, cnt = counter.most_common(1)[0]
+        for keys, words, kind in ((scan.open_keys, scan.open_words, "open"), (scan.close_keys, scan.close_words, "close")):
+            cnt, top_key, first = _most_common(keys, scan.style_lines)
             share = cnt / styled
             if share >= th.single_style_share:
-                first = scan.opening_line.get(top if kind == "open" else "$" + top)
+                top = (words.text(top_key) if words else None) or "(words not kept)"
                 out.append(Finding(
                     id="single_style", severity="warning", where=f"{p}:{first}",
                     detail=f"{100 * share:.0f}% of outputs {'open' if kind == 'open' else 'close'} with the same words "

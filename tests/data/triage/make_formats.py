@@ -229,19 +229,52 @@ def torchtune() -> None:
 
 def bedrock() -> None:
     """Bedrock's two CSVs in the job's output folder; step_number restarts each epoch."""
+    # Columns as Bedrock's guide to a job's results lists them: step_number counts from 0; the validation file
+    # has validation_loss where the training file has training_loss. Here step_number restarts each epoch.
     tr = ["step_number,epoch_number,training_loss,perplexity"]
     va = ["step_number,epoch_number,validation_loss,perplexity"]
     per = 40
     for ep in range(1, 4):
-        for st in range(1, per + 1):
+        for st in range(per):
             g = (ep - 1) * per + st
             loss = 0.9 + 1.2 * math.exp(-g / 30)
             tr.append(f"{st},{ep},{loss:.6f},{math.exp(loss):.6f}")
         v = 1.0 + 0.9 * math.exp(-ep * per / 40)
-        va.append(f"{per},{ep},{v:.6f},{math.exp(v):.6f}")
+        va.append(f"{per - 1},{ep},{v:.6f},{math.exp(v):.6f}")
     _w("bedrock/step_wise_training_metrics.csv", "\n".join(tr) + "\n")
     _w("bedrock/validation_metrics.csv", "\n".join(va) + "\n")
-    MANIFEST["bedrock"] = {"train_points": 3 * per, "eval_points": 3, "last_step": 3 * per, "best_step": 3 * per}
+    # Cumulative: epoch e's step s is (e - 1) * per + s, so 0 .. 3 * per - 1; each validation at its epoch's last step.
+    MANIFEST["bedrock"] = {"train_points": 3 * per, "eval_points": 3, "last_step": 3 * per - 1,
+                           "best_step": 3 * per - 1, "eval_steps": [per - 1, 2 * per - 1, 3 * per - 1]}
+
+
+def together() -> None:
+    """Together AI's list-metrics --json: a list of flat objects, training and eval steps apart, both keyed by
+    train/global_step (the CLI prints it with two-space indentation); and the job's event log."""
+    rows = []
+    t0 = 1733130000 * 10**9
+    for st in range(1, 61):
+        rows.append({"timestamp": t0 + st * 6 * 10**10, "train/global_step": st, "train/epoch": round(st / 20, 2),
+                     "train/loss": round(1.9 * math.exp(-st / 15) + 0.7 + 0.02 * math.sin(st), 4),
+                     "train/grad_norm": round(1.2 - 0.01 * st, 3), "train/learning_rate": 1e-5 * (1 - st / 60)})
+        if st % 20 == 0:  # n_evals=3: an eval object after the training object of the same step
+            rows.append({"timestamp": t0 + st * 6 * 10**10 + 10**9, "train/global_step": st,
+                         "train/epoch": round(st / 20, 2), "eval/loss": {20: 1.12, 40: 0.98, 60: 1.01}[st]})
+    text = json.dumps(rows, indent=2) + "\n"
+    _w("together/metrics.json", text)
+    lines = text.split("\n")
+    starts = [i + 1 for i, ln in enumerate(lines) if ln == "  {"]
+    evals = [i for i, r in enumerate(rows) if "eval/loss" in r]
+    MANIFEST["together"] = {"train_points": 60, "eval_points": 3, "best_step": 40, "best_line": starts[evals[1]]}
+    events = {"data": [
+        {"object": "fine-tune-event", "created_at": "2024-12-02T09:00:00.000Z", "level": None, "message":
+         "Fine tune request created", "type": "job_pending", "param_count": 0, "token_count": 0, "total_steps": 0,
+         "wandb_url": "", "step": 0, "checkpoint_path": "", "model_path": "", "training_offset": 0, "hash": ""},
+        {"object": "fine-tune-event", "created_at": "2024-12-02T09:05:00.000Z", "level": None, "message":
+         "Training started for model meta-llama/Meta-Llama-3.1-8B-Instruct-Reference", "type": "training_start",
+         "param_count": 8030261248, "token_count": 1200000, "total_steps": 60, "wandb_url": "", "step": 0,
+         "checkpoint_path": "", "model_path": "", "training_offset": 0, "hash": ""}]}
+    _w("together/events.json", json.dumps(events, indent=2) + "\n")
 
 
 def wandb() -> None:
@@ -405,6 +438,7 @@ def main() -> None:
     wandb()
     keras()
     mistral()
+    together()
     tensorboard()
     folder()
     llamafactory()

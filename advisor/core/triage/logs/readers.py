@@ -407,9 +407,14 @@ def keras_csv(path: Path, file: str, cols: Cols, progress: Optional[Progress] = 
 def bedrock_csv(path: Path, file: str, cols: Cols, progress: Optional[Progress] = None) -> TrainingLog:
     """Amazon Bedrock's ``step_wise_training_metrics.csv`` and ``validation_metrics.csv``.
 
-    Either file may be given; the other, when it sits beside it, is merged in.
-    Quirks: ``step_number`` can restart at each epoch; then the steps are made
-    cumulative (the previous epochs' last step added), and the report says so.
+    Columns, as Bedrock's guide to a customization job's results lists them:
+    ``step_number`` (from 0), ``epoch_number``, ``training_loss`` and
+    ``perplexity``; the validation file has ``validation_loss`` in place of
+    ``training_loss``. Perplexity is exp(loss), so it is not read as a metric
+    of its own. Either file may be given; the other, when it sits beside it,
+    is merged in. Quirks: ``step_number`` can restart at each epoch; then the
+    steps are made cumulative (the steps of the epochs before added), and the
+    report says so.
     """
     path = Path(path)
     files = [path]
@@ -435,13 +440,14 @@ def bedrock_csv(path: Path, file: str, cols: Cols, progress: Optional[Progress] 
     restarted = any(b[2] < a[2] and b[3] > a[3] for a, b in zip(train, train[1:]))
     offsets: dict[float, float] = {}
     if restarted:
-        per_epoch: dict[float, float] = {}
+        span: dict[float, tuple[float, float]] = {}  # epoch -> (first, last) step_number
         for _, _, st, ep, _ in train:
-            per_epoch[ep] = max(per_epoch.get(ep, 0.0), st)
+            lo, hi = span.get(ep, (st, st))
+            span[ep] = (min(lo, st), max(hi, st))
         total = 0.0
-        for ep in sorted(per_epoch):
+        for ep in sorted(span):
             offsets[ep] = total
-            total += per_epoch[ep]
+            total += span[ep][1] - span[ep][0] + 1  # counted from 0 or from 1, an epoch has last-first+1 steps
     rows: list[tuple[Optional[int], dict[str, Any]]] = []
     for f, lineno, st, ep, r in parsed:
         row: dict[str, Any] = {"step": st + offsets.get(ep, 0.0), "epoch": ep}
@@ -522,6 +528,64 @@ def mistral_job(path: Path, file: str, cols: Cols, progress: Optional[Progress] 
     keys = list(dict.fromkeys(k for _, r in rows for k in r))
     c = _classify(keys, file=file, where_keys="metrics keys", **cols)
     return _build(rows, c, file=file, fmt="mistral_job")
+
+
+# --------------------------------------------------------------------------- Together AI fine-tuning metrics
+_TOGETHER_MAP = {"train/global_step": "step", "train/loss": "loss", "eval/loss": "eval_loss",
+                 "train/learning_rate": "learning_rate", "train/grad_norm": "grad_norm", "train/epoch": "epoch"}
+
+
+def together_metrics(path: Path, file: str, cols: Cols, progress: Optional[Progress] = None) -> TrainingLog:
+    """Together AI's per-step metrics: ``together fine-tuning list-metrics <job> --json`` (a JSON list),
+    or the API's ``GET /v1/fine-tunes/<job>/metrics`` body (``{"metrics": [...]}``).
+
+    Quirks: training and evaluation are separate objects, both keyed by
+    ``train/global_step`` (an eval object carries ``eval/loss`` and
+    ``train/epoch`` only); ``timestamp`` is in nanoseconds and not read; a
+    preference (DPO) job adds reward and KL keys under ``train/`` (not read) and
+    ``eval/`` (read as eval metrics with their direction).
+    """
+    text = read_text(path)
+    try:
+        data = json_loads(text)
+    except json.JSONDecodeError as e:
+        raise UserError(f"malformed JSON: {e.msg}", file=file, line=e.lineno, column=e.colno) from None
+    where = "[{i}]"
+    if isinstance(data, dict):
+        data, where = data.get("metrics"), "metrics[{i}]"
+    if not isinstance(data, list) or not data:
+        raise UserError("expected a non-empty list of metric objects (or {\"metrics\": [...]})", file=file)
+    lines = base._array_lines(text, len(data)) if where == "[{i}]" else _key_lines(text, "metrics", len(data))
+    rows = []
+    for i, r in enumerate(data):
+        line = lines[i] if lines else None
+        if not isinstance(r, dict):
+            raise UserError(f"expected a JSON object (got {type(r).__name__})", file=file, line=line,
+                            key=where.format(i=i))
+        if "train/global_step" not in r:
+            raise UserError("expected 'train/global_step' in every metric object", file=file, line=line,
+                            key=where.format(i=i))
+        rows.append((line, {_TOGETHER_MAP.get(k, k): v for k, v in r.items() if k != "timestamp"}))
+    keys = list(dict.fromkeys(k for _, r in rows for k in r))
+    c = _classify(keys, file=file, where_keys="metric keys", **cols)
+    return _build(rows, c, file=file, fmt="together_metrics")
+
+
+def _key_lines(text: str, key: str, n: int) -> Optional[list[int]]:
+    """1-based line of each element of the list under ``key`` (found as ``log_history``'s are)."""
+    m = re.search(r'"%s"\s*:\s*\[' % re.escape(key), text)
+    if not m:
+        return None
+    got = base._entry_lines('"log_history": [' + text[m.end():], n)
+    off = text.count("\n", 0, m.end())
+    return [x + off for x in got] if got else None
+
+
+def together_events(path: Path, file: str, cols: Cols, progress: Optional[Progress] = None) -> TrainingLog:
+    """Together's job event log (``list-events``): job states and messages, no loss; refused, with what to give."""
+    raise UserError("a Together fine-tuning event log holds the job's events (queued, started, checkpoint saved), "
+                    "not the loss curve: save `together fine-tuning list-metrics <job> --json` and give that file",
+                    file=file)
 
 
 # --------------------------------------------------------------------------- TensorBoard event files

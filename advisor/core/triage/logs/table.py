@@ -127,6 +127,23 @@ FORMATS: tuple[LogFormat, ...] = (
         lambda s: s.head.lstrip().startswith("{") and '"checkpoints"' in s.head and '"step_number"' in s.head,
         readers.mistral_job),
     LogFormat(
+        "together_metrics", "Together AI fine-tuning metrics (`together fine-tuning list-metrics <job> --json`, "
+        "or the API's `GET /v1/fine-tunes/<job>/metrics`)",
+        "JSON objects keyed by `train/global_step` (a list, or under `metrics`)",
+        "training and eval steps are separate objects with the same `train/global_step`; `train/loss`, "
+        "`train/grad_norm`, `train/learning_rate`, `train/epoch` and `eval/loss` are read, other `eval/*` keys (DPO "
+        "rewards) become eval metrics; `timestamp` (nanoseconds) is not read",
+        "formats/together/metrics.json",
+        lambda s: s.head.lstrip()[:1] in ("[", "{") and '"train/global_step"' in s.head and '"log_history"' not in s.head,
+        readers.together_metrics),
+    LogFormat(
+        "together_events", "Together AI fine-tuning event log (`list-events`; refused with a pointer)",
+        "JSON objects with `\"object\": \"fine-tune-event\"`",
+        "job events (queued, started, checkpoint saved) and no loss: exit 2 saying to save "
+        "`together fine-tuning list-metrics <job> --json` instead",
+        "formats/together/events.json",
+        lambda s: '"fine-tune-event"' in s.head and '"train/global_step"' not in s.head, readers.together_events),
+    LogFormat(
         "hf_model_card", "Hugging Face model card (`README.md` of a Hub model) Training results table",
         "a `## Training results` heading followed by a table",
         "one row per evaluation (`Training Loss | Epoch | Step | Validation Loss | <metrics>`); `No log` where the "
