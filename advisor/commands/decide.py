@@ -209,6 +209,8 @@ def summary_text(a) -> str:  # noqa: ANN001 - Assessment, imported lazily
         lines += [f"  {b.id}: {b.fix}" for b in a.blockers]
     if a.unknowns:
         lines.append("unknowns: " + ", ".join(u.key for u in a.unknowns))
+    if a.not_asked:
+        lines.append("not asked (the branching skips them; not unknowns): " + ", ".join(n.key for n in a.not_asked))
     if a.counterfactuals:
         lines.append("what would change this:")
         shown = a.counterfactuals[:TEXT_COUNTERFACTUALS]
