@@ -5,6 +5,11 @@ ranked by how often they happen, first checks, fix patterns and "when this is
 not the issue", plus the thresholds the detectors use. Each cause lists the
 findings that support or contradict it, with a weight; :func:`rank_causes`
 combines them (see its docstring). Changing advice means editing the YAML.
+
+A runbook is validated by the pydantic models of
+:mod:`advisor.core.triage.runbook_model` the first time it is read; the
+validated form is cached (:func:`cache_dir`), so later runs read plain JSON
+into the dataclasses below and import neither pydantic nor a YAML parser.
 """
 
 from __future__ import annotations
