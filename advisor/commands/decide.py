@@ -143,6 +143,9 @@ def _save_record(args: argparse.Namespace, markdown: str, description) -> None: 
         if not match[0].active:
             raise UserError(f"--supersedes: {match[0].path.name} is already superseded ({match[0].status})")
         chosen += [m for m in match if m not in chosen]
+    if "same-job" in args.supersedes and decisions.job_id(description) is None:
+        print("advisor: note: the answers have no task.description, so no earlier record can be matched as the "
+              "same job; --supersedes NNNN names one", file=sys.stderr)
     saved = decisions.save_record(markdown, folder=folder, description=description, supersede=chosen)
     print(f"advisor: wrote {saved.path}" + (f" and updated {saved.index}" if saved.index else ""), file=sys.stderr)
     for p in saved.superseded:
