@@ -28,8 +28,14 @@ class _Parser(argparse.ArgumentParser):
         raise UserError(f"{message}\n{self.format_usage().strip()}")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the full parser (used by :func:`main` and by tests)."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Build the full parser (used by :func:`main` and by tests).
+
+    ``only``: add just that command's subparser. Its options, help and error
+    messages are the same as in the full parser (a subcommand's usage names only
+    ``advisor COMMAND``); :func:`main` uses it when the command is the first
+    argument, so ``advisor triage ...`` does not build the eight other parsers.
+    """
     parser = _Parser(
         prog="advisor",
         description=(
@@ -45,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="open the app on the most recent autosaved interview session",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else (only,):
         module = importlib.import_module(f"advisor.commands.{name}")
         module.add_parser(sub)
     return parser
@@ -80,8 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     _harden_stdio()
     try:
-        parser = build_parser()
-        if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (advisor completion SHELL)
+        completing = "_ARGCOMPLETE" in os.environ
+        parser = build_parser(args_list[0] if args_list and args_list[0] in COMMANDS and not completing else None)
+        if completing:  # the shell asks for completions (advisor completion SHELL)
             import argcomplete
 
             argcomplete.autocomplete(parser)

@@ -9,6 +9,15 @@ with pip) and times, for each file, ``advisor triage --log FILE --format json``
 and ``losslint check FILE`` as child processes: wall time and CPU (user + sys)
 of the whole process, best of ``--repeat`` runs, and its peak resident memory.
 
+Both run as installed: advisor's bytecode is compiled first (pip compiles a
+wheel's on install, and losslint's was compiled so; with
+``PYTHONDONTWRITEBYTECODE`` set an editable checkout would otherwise compile
+every module on every run), and advisor's runbook cache is warm (a first run
+builds it; that run is timed on its own line). Then it prints where advisor's
+time goes: the interpreter alone, importing the triage path (with the slowest
+modules by ``-X importtime``), and the default text report. The load average
+is printed with the figures: other work on the machine slows both tools.
+
     python bench/triage_logs.py [--repeat 5] [--big] [--only small|big-log|big-data] [--keep DIR]
 
 ``--only`` runs one part (``big-log`` and ``big-data`` imply ``--big``; neither needs losslint).
@@ -17,6 +26,7 @@ of the whole process, best of ``--repeat`` runs, and its peak resident memory.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import math
 import os
@@ -82,6 +92,9 @@ def losslint() -> Path:
     return exe
 
 
+ENV = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+
+
 def measure(cmd: list[str], repeat: int) -> dict:
     """Best-of-``repeat`` wall and CPU seconds of a child process, and its peak RSS (MB)."""
     best_wall = best_cpu = math.inf
@@ -90,8 +103,7 @@ def measure(cmd: list[str], repeat: int) -> dict:
     for _ in range(repeat):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
-        r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                           env={**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"})
+        r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
         wall = time.perf_counter() - t
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -107,9 +119,23 @@ def peak_of(cmd: list[str]) -> float:
     """Peak RSS (MB) of one run, measured alone (RUSAGE_CHILDREN keeps the maximum over all children)."""
     code = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
             "stderr=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    out = subprocess.run([sys.executable, "-c", code, *cmd], capture_output=True, text=True,
-                         env={**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"})
+    out = subprocess.run([sys.executable, "-c", code, *cmd], capture_output=True, text=True, env=ENV)
     return round(int(out.stdout.strip()) / 1024, 1)
+
+
+def slowest_imports(stmt: str, n: int = 6) -> list[tuple[str, float]]:
+    """The ``n`` modules with the most import time of their own (``-X importtime``, best of 3), in ms."""
+    best: dict[str, float] = {}
+    for _ in range(3):
+        err = subprocess.run([sys.executable, "-X", "importtime", "-c", stmt], capture_output=True, text=True,
+                             env=ENV).stderr
+        for line in err.splitlines():
+            if line.startswith("import time:") and "|" in line:
+                own, _cum, name = line[len("import time:"):].split("|")
+                if own.strip().isdigit():
+                    name = name.strip()
+                    best[name] = min(best.get(name, math.inf), int(own) / 1000)
+    return sorted(best.items(), key=lambda kv: -kv[1])[:n]
 
 
 def main() -> None:
@@ -125,12 +151,17 @@ def main() -> None:
     tmp.mkdir(parents=True, exist_ok=True)
     advisor = [sys.executable, "-m", "advisor", "triage", "--format", "json"]
     ll = str(losslint()) if args.only in (None, "small") else ""
+    compileall.compile_dir(str(ROOT / "advisor"), quiet=1)
+    cache = Path(tempfile.mkdtemp(prefix="advisor-cache-"))
+    ENV["ADVISOR_CACHE_DIR"] = str(cache)
     try:
         if args.only in (None, "small"):
             small = tmp / "trainer_state.json"
             if not small.exists():
                 write_trainer_state(small, 18_000)
-            print(f"{small.name}: {small.stat().st_size / 1e6:.1f} MB")
+            print(f"{small.name}: {small.stat().st_size / 1e6:.1f} MB; load average {os.getloadavg()[0]:.2f} "
+                  f"on {os.cpu_count()} cores")
+            first = measure(advisor + ["--log", str(small)], 1)  # builds the runbook cache
             a = measure(advisor + ["--log", str(small)], args.repeat)
             a["peak_rss_mb"] = peak_of(advisor + ["--log", str(small)])
             b = measure([ll, "check", str(small)], args.repeat)
@@ -138,8 +169,15 @@ def main() -> None:
             print(f"  advisor triage --log: wall {a['wall_s']} s, cpu {a['cpu_s']} s, peak {a['peak_rss_mb']} MB (exit {a['exit']})")
             print(f"  losslint check:       wall {b['wall_s']} s, cpu {b['cpu_s']} s, peak {b['peak_rss_mb']} MB (exit {b['exit']})")
             print(f"  advisor / losslint CPU: {a['cpu_s'] / b['cpu_s']:.2f}")
-            imp = measure([sys.executable, "-c", "import advisor.core.triage.engine, advisor.commands.triage"], args.repeat)
-            print(f"  of which importing the triage core: cpu {imp['cpu_s']} s")
+            print(f"  advisor's first run (validates the runbook, then caches it): cpu {first['cpu_s']} s")
+            bare = measure([sys.executable, "-c", "pass"], args.repeat)
+            stmt = "import advisor.cli, advisor.commands.triage, advisor.core.triage"
+            imp = measure([sys.executable, "-c", stmt], args.repeat)
+            print(f"  of advisor's: the interpreter alone cpu {bare['cpu_s']} s; with the triage imports cpu {imp['cpu_s']} s")
+            print("  slowest imports (own ms): " + ", ".join(f"{m} {t:.1f}" for m, t in slowest_imports(stmt)))
+            c = measure([sys.executable, "-m", "advisor", "triage", "--log", str(small)], args.repeat)
+            print(f"  advisor triage --log (text report: rich, plotext): wall {c['wall_s']} s, cpu {c['cpu_s']} s")
+            print(f"load average after: {os.getloadavg()[0]:.2f}")
         if args.big and args.only in (None, "big-log"):
             big = tmp / "big_trainer_state.json"
             if not big.exists():
@@ -158,6 +196,7 @@ def main() -> None:
             r["peak_rss_mb"] = peak_of(advisor + ["--train", str(ds)])
             print(f"  advisor triage --train: wall {r['wall_s']} s, cpu {r['cpu_s']} s, peak {r['peak_rss_mb']} MB")
     finally:
+        shutil.rmtree(cache, ignore_errors=True)
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
 

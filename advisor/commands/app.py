@@ -11,8 +11,11 @@ EXIT_AFTER_FIRST_SCREEN = "ADVISOR_EXIT_AFTER_FIRST_SCREEN"
 
 def run(args: argparse.Namespace) -> int:
     """Open the home screen (``--resume``: the most recent saved session)."""
+    from advisor.commands.term import require_app_terminal
     from advisor.tui.app import create_app
 
+    if os.environ.get(EXIT_AFTER_FIRST_SCREEN) != "1":  # the benchmark runs on a pty anyway
+        require_app_terminal()
     app = create_app(
         resume=bool(getattr(args, "resume", False)),
         exit_after_first_screen=os.environ.get(EXIT_AFTER_FIRST_SCREEN) == "1",

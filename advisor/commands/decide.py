@@ -143,6 +143,9 @@ def _save_record(args: argparse.Namespace, markdown: str, description) -> None: 
         if not match[0].active:
             raise UserError(f"--supersedes: {match[0].path.name} is already superseded ({match[0].status})")
         chosen += [m for m in match if m not in chosen]
+    if "same-job" in args.supersedes and decisions.job_id(description) is None:
+        print("advisor: note: the answers have no task.description, so no earlier record can be matched as the "
+              "same job; --supersedes NNNN names one", file=sys.stderr)
     saved = decisions.save_record(markdown, folder=folder, description=description, supersede=chosen)
     print(f"advisor: wrote {saved.path}" + (f" and updated {saved.index}" if saved.index else ""), file=sys.stderr)
     for p in saved.superseded:
@@ -209,6 +212,8 @@ def summary_text(a) -> str:  # noqa: ANN001 - Assessment, imported lazily
         lines += [f"  {b.id}: {b.fix}" for b in a.blockers]
     if a.unknowns:
         lines.append("unknowns: " + ", ".join(u.key for u in a.unknowns))
+    if a.not_asked:
+        lines.append("not asked (the branching skips them; not unknowns): " + ", ".join(n.key for n in a.not_asked))
     if a.counterfactuals:
         lines.append("what would change this:")
         shown = a.counterfactuals[:TEXT_COUNTERFACTUALS]

@@ -24,15 +24,21 @@ def run(args: argparse.Namespace) -> int:
     record_out = Path(args.output).expanduser().resolve() if args.output else None
     if args.plain:
         from advisor.core.knowledge import cached_knowledge
-        from advisor.prompt.interview import QuestionaryPrompter, require_terminal, run_plain
+        import os
+
+        from advisor.prompt.interview import LinePrompter, QuestionaryPrompter, require_terminal, run_plain
         from advisor.interview.session import SessionStore
 
         require_terminal()
-        run_plain(cached_knowledge(), QuestionaryPrompter(), store=SessionStore(), resume=args.resume,
+        # A dumb terminal cannot move the cursor: questions a line at a time, no escape codes.
+        prompter = LinePrompter() if os.environ.get("TERM", "") == "dumb" else QuestionaryPrompter()
+        run_plain(cached_knowledge(), prompter, store=SessionStore(), resume=args.resume,
                   answers_out=answers_out, record_out=record_out)
         return 0
+    from advisor.commands.term import require_app_terminal
     from advisor.tui.app import create_app
 
+    require_app_terminal()
     app = create_app(start="interview", resume=args.resume, answers_out=answers_out, record_out=record_out)
     app.run()
     return app.return_code or 0

@@ -32,6 +32,22 @@ def plain(stream: Optional[TextIO] = None) -> bool:
     return not _isatty(stream if stream is not None else sys.stdout)
 
 
+def require_app_terminal() -> None:
+    """The full-screen app draws with escape codes: refuse a pipe or a dumb terminal, and say what works there.
+
+    Raises:
+        UserError: standard input or output is not a terminal, or ``TERM=dumb``.
+    """
+    from advisor.errors import UserError
+
+    if not (_isatty(sys.stdin) and _isatty(sys.stdout)):
+        raise UserError("the full-screen app needs an interactive terminal, and standard input or output is not one; "
+                        "for scripts, write an answers file (`advisor init`) and run `advisor decide --answers FILE`")
+    if os.environ.get("TERM", "") == "dumb":
+        raise UserError("TERM=dumb: the full-screen app cannot draw on this terminal; "
+                        "`advisor interview --plain` asks the same questions line by line")
+
+
 def progress_allowed() -> bool:
     """True when a live progress display on standard error is welcome."""
     return not plain(sys.stderr) and not os.environ.get("CI")

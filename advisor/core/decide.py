@@ -485,6 +485,9 @@ def verdict_reason(a: "Assessment") -> str:
         return "another lever fits the failure better"
     if a.primary != "fine_tune" and ft_gates:
         return f"fine-tuning fits the failure, but a hard gate holds it: {ft_gates[0].title.lower()}"
+    if a.primary != "fine_tune" and not any(o.reasons for o in a.options):
+        return ("no rule applies to these answers yet, so every lever ties at 0; the cheapest goes first, "
+                "and fine-tuning waits for more answers")
     if a.primary != "fine_tune":
         return ("fine-tuning ties with the chosen lever on these answers; the cheaper lever goes first, "
                 "and fine-tuning waits for the open questions and a measured comparison")
@@ -497,7 +500,9 @@ def verdict_short(a: "Assessment") -> str:
     """The verdict in a few words, for narrow panels."""
     if a.verdict == "not_yet":
         if a.primary != "fine_tune":
-            return "not yet (gated)" if any(g.lever == "fine_tune" for g in a.gates) else "not yet (tied)"
+            if any(g.lever == "fine_tune" for g in a.gates):
+                return "not yet (gated)"
+            return "not yet (tied)" if any(o.reasons for o in a.options) else "not yet (all tied at 0)"
         return "not yet (blockers)" if a.blockers else "not yet (unchecked)"
     return {"ready": "ready", "not_recommended": "not the lever for this"}[a.verdict]
 

@@ -41,7 +41,6 @@ import math
 import os
 import re
 import stat
-import tempfile
 import threading
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Optional, get_args
@@ -786,6 +785,8 @@ def atomic_write(path: str | os.PathLike[str], text: str, *, mode: int | None = 
         except OSError:
             mode = 0o666 & ~_current_umask()
     try:
+        import tempfile  # here: reading files, the common case, never needs it
+
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as e:
         raise os_error(e, Path(path), action="cannot write") from None

@@ -297,7 +297,7 @@ def render_markdown(
             if u.could_change:
                 line += ": the answer could change the outcome"
             elif u.rules or u.blockers:
-                line += ": " + _would_settle(kb, u)
+                line += ": " + would_settle(kb, u)
             w(line)
             for c in u.could_change[:3]:
                 w(f"  * if {c}")
@@ -407,7 +407,7 @@ def _unverified_status(a: Assessment, kb: KnowledgeBase, u: Any) -> str:
     return f"unverified (answer {keys})"
 
 
-def _would_settle(kb: KnowledgeBase, u: Any) -> str:
+def would_settle(kb: KnowledgeBase, u: Any) -> str:
     """What answering an open question would settle, in words (no rule ids)."""
     parts: list[str] = []
     for x in u.blockers:

@@ -94,6 +94,67 @@ class QuestionaryPrompter:
         print(text, file=out, flush=True)
 
 
+class LinePrompter:
+    """Prompts a line at a time with no escape codes at all, for ``TERM=dumb`` (an editor's shell, a serial line).
+
+    A choice is a numbered list and a typed key (the same keys as the app and the
+    questionary prompts: ``0`` is "I don't know"); Enter keeps the highlighted
+    default. End of input ends the interview as ctrl+c does.
+
+    Args:
+        input: where answers are read (default standard input).
+        out: where questions are written (default standard output).
+    """
+
+    KEYS = "123456789abcdefghijklmnopqrstuvwxyz"
+
+    def __init__(self, *, input: Optional[TextIO] = None, out: Optional[TextIO] = None) -> None:
+        self.input = input
+        self.out = out
+
+    def _line(self, prompt: str) -> str:
+        out = self.out or sys.stdout
+        print(prompt, end="", file=out, flush=True)
+        line = (self.input or sys.stdin).readline()
+        if not line:
+            print(file=out)
+            raise KeyboardInterrupt
+        return line.rstrip("\r\n")
+
+    def select(self, message: str, choices: list[tuple[str, Any]], *, default_index: int) -> Any:
+        from advisor.core.io import clean_terminal
+
+        keys, free = [], iter(self.KEYS)
+        for _, value in choices:
+            keys.append(DONT_KNOW_KEY if value is None else next(free))
+        self.say(message)
+        for key, (title, _) in zip(keys, choices):
+            print(f"  {key}) {clean_terminal(title)}", file=self.out or sys.stdout)
+        while True:
+            typed = self._line(f"Choose ({'/'.join(keys)}; Enter = {keys[default_index]}): ").strip().lower()
+            if not typed:
+                return choices[default_index][1]
+            if typed in keys:
+                return choices[keys.index(typed)][1]
+            self.say(f"  {typed!r} is not one of the keys: type one of {', '.join(keys)}.")
+
+    def text(self, message: str, *, default: str, validate: Callable[[str], "bool | str"]) -> str:
+        while True:
+            typed = self._line(f"{message}{f' [Enter keeps {default}]' if default else ''}: ")
+            if not typed.strip() and default:
+                typed = default
+            verdict = validate(typed)
+            if verdict is True:
+                return typed
+            self.say(f"  {verdict}")
+
+    def say(self, text: str) -> None:
+        from advisor.core.io import clean_terminal
+
+        print(wrap_lines(clean_terminal(text), shutil.get_terminal_size((80, 24)).columns - 1),
+              file=self.out or sys.stdout, flush=True)
+
+
 def _isatty(stream: Any) -> bool:
     try:
         return bool(stream.isatty())

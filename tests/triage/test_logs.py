@@ -163,3 +163,24 @@ def test_trainer_state_with_gaps_renamed_sets_and_bare_tokens(tmp_path):
 
     best = best_checkpoint(log)
     assert best.step == 300 and best.eval_loss == 1.55
+
+
+@pytest.mark.parametrize("name", ["noisy_eval.jsonl", "hf_stdout.log"])
+def test_text_logs_report_their_reading_to_the_progress(name, monkeypatch):
+    """A JSONL or Trainer-output log tells the progress how far the reading is, every character counted."""
+    from advisor.core.triage.logs import base
+    from advisor.core.triage.progress import SilentProgress
+
+    monkeypatch.setattr(base, "_TICK", 7)  # several reports even on a small fixture
+    path = LOGS / name
+    seen = []
+
+    class Counting(SilentProgress):
+        def update(self, n: int = 1) -> None:
+            seen.append(n)
+            super().update(n)
+
+    p = Counting()
+    read_log(path, progress=p)
+    assert p.phases == [f"reading {name}"]
+    assert len(seen) > 2 and sum(seen) == p.total == len(path.read_text(encoding="utf-8")) + 1

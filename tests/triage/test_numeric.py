@@ -48,6 +48,7 @@ def test_running_and_trailing_medians_match_numpy(n, k):
     got = nm.trailing_median(y, k)
     assert [math.isnan(v) for v in got] == [bool(v) for v in np.isnan(trail)]
     assert [v for v in got if not math.isnan(v)] == [float(v) for v in trail if not np.isnan(v)]
+    assert [nm.median_before(y, i, k) for i in range(k, n)] == [float(v) for v in trail[k:]]
 
 
 @pytest.mark.parametrize("n", [1, 2, 4, 5, 6, 9, 40, 1000])

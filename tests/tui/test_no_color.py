@@ -103,3 +103,23 @@ def test_the_plain_prompts_have_no_colour_under_no_color(tmp_path: Path, no_colo
     # The topic's introduction is wrapped at a word, not cut by the terminal's edge.
     assert "clear measure of\nsuccess. First, what is the job?" in plain
     assert all(len(line) <= 80 for line in plain.splitlines())
+
+
+def test_a_dumb_terminal_gets_the_plain_interview_with_no_escape_codes(tmp_path: Path):
+    t = Tmux(tmp_path, _env(tmp_path, TERM="dumb"))
+    try:
+        t.start(advisor_command(), size=(80, 24))
+        t.wait_for("ADVISOR-EXITED-2")  # the app cannot draw here and says what can
+        assert "TERM=dumb: the full-screen app cannot draw" in t.screen()
+        t.start([*advisor_command(), "interview", "--plain"], size=(80, 24))
+        t.wait_for("In one sentence, what should the model do?")
+        t.keys("Route support tickets", literal=True)
+        t.keys("Enter")
+        t.wait_for("0) I don't know")
+        t.keys("1", "Enter")
+        t.wait_for("Do you have a measurable definition of success")
+        shown = _captured(t)
+    finally:
+        t.kill()
+    assert "  1) Sort items into categories" in shown
+    assert not SGR.search(shown), "no escape codes at all under TERM=dumb"

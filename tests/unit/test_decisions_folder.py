@@ -71,3 +71,13 @@ def test_output_never_replaces_a_file_without_force(tmp_path):
     assert out.read_text() == "PREVIOUS-CONTENT-7\n"
     r = run_main("decide", "-a", str(INVOICE), "-o", str(out), "--force", cwd=tmp_path)
     assert r.returncode == 0 and "PREVIOUS-CONTENT-7" not in out.read_text()
+
+
+def test_same_job_without_a_description_says_why_nothing_is_superseded(tmp_path):
+    bare = tmp_path / "bare.yaml"
+    bare.write_text("task:\n  type: classification\n", encoding="utf-8")
+    for _ in range(2):
+        r = run_main("decide", "-a", str(bare), "--save", "--supersedes", "same-job", cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+    assert "no task.description" in r.stderr and "--supersedes NNNN" in r.stderr
+    assert all(rec.active for rec in list_records(tmp_path / "docs" / "decisions"))

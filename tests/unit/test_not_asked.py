@@ -127,3 +127,35 @@ def test_a_skipped_question_never_could_change_the_outcome(kb, path):
     _, answers = load_scenario(path)
     a = decide(answers, kb)
     assert [(n.key, n.could_change) for n in a.not_asked if n.could_change] == []
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_what_the_text_summary_leaves_out_the_record_lists(kb, path):
+    """`decide --format text` shows three rules an option and six changes, then "and N more (--format md lists
+    them all)": the record must list every one of them, under that option and under "What would change"."""
+    from advisor.commands.decide import TEXT_COUNTERFACTUALS, TEXT_REASONS, summary_text
+
+    _, answers = load_scenario(path)
+    a = decide(answers, kb)
+    text, md = summary_text(a), render_markdown(a, kb, date=DATE)
+    pros_and_cons = md[md.index("## Pros and Cons of the Options"):md.index("## More Information")]
+    for o in a.options:
+        section = pros_and_cons.split(f"\n### {o.name}\n", 1)[1].split("\n### ", 1)[0]
+        listed = [r for r in o.reasons if f"(`{r.rule}`, " in section]
+        assert listed == o.reasons, f"{o.id}: the record leaves out {[r.rule for r in o.reasons if r not in listed]}"
+        if len(o.reasons) > TEXT_REASONS:
+            assert f"... and {len(o.reasons) - TEXT_REASONS} more rules" in text.split(f"  {o.id}\n", 1)[1]
+    changes = _section(md, "### What would change this decision")
+    assert all(f"* {c.text}" in changes for c in a.counterfactuals)
+    if len(a.counterfactuals) > TEXT_COUNTERFACTUALS:
+        assert f"... and {len(a.counterfactuals) - TEXT_COUNTERFACTUALS} more single-answer changes" in text
+
+
+def test_the_text_summary_names_the_skipped_questions_apart(kb):
+    from advisor.commands.decide import summary_text
+
+    text = summary_text(decide(Answers.model_validate(NO_DATA), kb))
+    unknowns = next(ln for ln in text.splitlines() if ln.startswith("unknowns: "))
+    skipped = next(ln for ln in text.splitlines() if ln.startswith("not asked "))
+    assert "data.quality" in skipped and "data.quality" not in unknowns
+    assert "baseline.prompting" in unknowns and "baseline.prompting" not in skipped

@@ -243,7 +243,7 @@ class FewShot(_Strict):
 
 
 class PromptedBaseline(_Strict):
-    """A third arm: the base model with an engineered prompt (seed 004's protocol)."""
+    """A third arm: the base model with an engineered prompt (the measurement protocol of “Fine-Tuned vs. Prompted”, knowledge/sources.yaml)."""
 
     system_prompt: Optional[str] = Field(None, description="replaces system_prompt for this arm")
     few_shot: list[FewShot] = Field(default_factory=list, description="worked examples sent as prior turns")

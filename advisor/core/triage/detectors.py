@@ -115,6 +115,11 @@ def _xy(points) -> tuple[array, array]:
     return array("d", [p.step for p in points]), array("d", [p.value for p in points])
 
 
+def _values(points):
+    """The values of a point sequence, indexable (a :class:`PointList`'s own array, not copied)."""
+    return points.values if isinstance(points, PointList) else [p.value for p in points]
+
+
 def _z_for(sm: Smooth) -> float:
     """How many standard errors a rise from the minimum must clear.
 
@@ -219,7 +224,9 @@ def _d_non_finite(log: TrainingLog) -> list[Finding]:
     groups += [(f"{s.name.replace('_', ' ')}", s) for s in log.eval_loss.values()]
     parts, first, ev = [], None, {}
     for label, s in groups:
-        bad = [p for p in s.points if not math.isfinite(p.value)]
+        vals = _values(s.points)
+        bad = [s.points[i] for i in range(len(vals)) if not math.isfinite(vals[i])] \
+            if not all(map(math.isfinite, vals)) else []
         if not bad:
             continue
         kinds = sorted({"NaN" if math.isnan(p.value) else "Inf" for p in bad})
@@ -242,8 +249,8 @@ def _d_degenerate(log: TrainingLog, th: Thresholds) -> list[Finding]:
     pts = log.train_loss.finite()
     if not pts:
         return []
-    vals = [p.value for p in pts]
-    zeros = [p for p in pts if p.value == 0.0]
+    vals = _values(pts)
+    zeros = [pts[i] for i in range(len(vals)) if vals[i] == 0.0] if 0.0 in vals else []
     # A loss of exactly 0.0 is not a value training reaches: every label was masked. Even one
     # such point is degenerate when it is all the run logged, or where the run ended.
     if zeros and (len(zeros) >= 3 or vals[-1] == 0.0 or len(zeros) == len(pts)):
@@ -300,13 +307,14 @@ def _d_divergence(log: TrainingLog) -> list[Finding]:
         # median it clears too, and not inside the learning-rate warm-up. The first logged point (the
         # loss before learning starts) is the start of the curve, not a spike.
         k = sm.k
-        base = trailing_median(sm.y, k)
         floor = SPIKE_SIGMAS * sm.sigma
         y, sm_s, x = sm.y, sm.s, sm.x
-        # The first k points have no baseline (NaN) and are never spikes.
-        idx = [i for i in range(k, sm.n)
-               if y[i] - sm_s[i] > max(floor, SPIKE_REL * abs(sm_s[i]))
-               and y[i] - base[i] > max(floor, SPIKE_REL * abs(base[i])) and x[i] > warm]
+        before = nm.median_before
+        # The first k points have no baseline and are never spikes; the baseline (median of the k
+        # points before) is computed only where the point already clears the running median.
+        idx = [i for i, (yi, si) in enumerate(zip(y, sm_s)) if i >= k
+               and yi - si > floor and yi - si > SPIKE_REL * abs(si) and x[i] > warm
+               and y[i] - (b := before(y, i, k)) > max(floor, SPIKE_REL * abs(b))]
         if idx:
             steps = ", ".join(_fmt_step(pts[i].step) for i in idx[:5])
             out.append(Finding(
@@ -321,10 +329,10 @@ def _d_divergence(log: TrainingLog) -> list[Finding]:
     if len(g) >= 5:
         gx, gv = _xy(g)
         med = float(nm.median(gv))
-        gbase = trailing_median(gv, GRAD_BASELINE)
+        before = nm.median_before
         spikes = [g[i] for i in range(GRAD_BASELINE, len(g))
-                  if gv[i] > GRAD_SPIKE_X * med and gv[i] > GRAD_SPIKE_X * gbase[i] and gx[i] > warm
-                  and med > 0] if med > 0 else []
+                  if gv[i] > GRAD_SPIKE_X * med and gx[i] > warm
+                  and gv[i] > GRAD_SPIKE_X * before(gv, i, GRAD_BASELINE)] if med > 0 else []
         if spikes:
             out.append(Finding(
                 id="grad_norm_spike", severity="warning", where=log.where(spikes[0]),
@@ -342,7 +350,7 @@ def _warmup_end(log: TrainingLog) -> float:
     lr = log.learning_rate.finite()
     if len(lr) < 3:
         return -math.inf
-    i = max(range(len(lr)), key=lambda j: lr[j].value)
+    i = max(range(len(lr)), key=_values(lr).__getitem__)
     return lr[i].step if i > 0 and lr[0].value < lr[i].value else -math.inf
 
 
@@ -529,7 +537,7 @@ def _d_eval_below_train(log: TrainingLog, th: Thresholds) -> list[Finding]:
 
 def _peak(series: Series) -> Optional[Point]:
     pts = series.finite()
-    return max(pts, key=lambda p: p.value) if pts else None
+    return pts[max(range(len(pts)), key=_values(pts).__getitem__)] if pts else None
 
 
 def detect_settings(log: Optional[TrainingLog], *, lr: Optional[float], epochs: Optional[float],

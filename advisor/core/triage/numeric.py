@@ -103,6 +103,11 @@ def trailing_median(y: Sequence[float], k: int) -> array:
     return out
 
 
+def median_before(y: Sequence[float], i: int, k: int) -> float:
+    """Median of the ``k`` points before ``i`` (``i >= k``): :func:`trailing_median` at ``i``, alone."""
+    return _median_sorted(sorted(y[i - k:i]))
+
+
 def argmin(a: Sequence[float]) -> int:
     """``np.argmin(a)`` of finite values: the first index of the smallest."""
     return min(range(len(a)), key=a.__getitem__)

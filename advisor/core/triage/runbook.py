@@ -5,12 +5,16 @@ ranked by how often they happen, first checks, fix patterns and "when this is
 not the issue", plus the thresholds the detectors use. Each cause lists the
 findings that support or contradict it, with a weight; :func:`rank_causes`
 combines them (see its docstring). Changing advice means editing the YAML.
+
+A runbook is validated by the pydantic models of
+:mod:`advisor.core.triage.runbook_model` the first time it is read; the
+validated form is cached (:func:`cache_dir`), so later runs read plain JSON
+into the dataclasses below and import neither pydantic nor a YAML parser.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
 import sys
@@ -163,6 +167,18 @@ def cache_dir() -> Path:
 _CODE = (Path(__file__), Path(__file__).with_name("runbook_model.py"))
 
 
+def _sha256(data: bytes):
+    """SHA-256 from CPython's built-in module when there is one (hashlib loads OpenSSL: ~10 ms a start)."""
+    try:
+        from _sha2 import sha256  # Python 3.12+
+    except ImportError:
+        try:
+            from _sha256 import sha256  # Python 3.10, 3.11
+        except ImportError:
+            from hashlib import sha256
+    return sha256(data)
+
+
 @functools.lru_cache(maxsize=8)
 def _load_cached(path: str) -> Runbook:
     """The validated runbook at ``path``, titles cited; from the cache when nothing it depends on changed.
@@ -179,7 +195,7 @@ def _load_cached(path: str) -> Runbook:
         src_text: Optional[str] = read_text(sources, limit=LIMITS["knowledge"], what="the sources list")
     except UserError:
         src_text = None
-    h = hashlib.sha256(text.encode("utf-8", "surrogatepass"))
+    h = _sha256(text.encode("utf-8", "surrogatepass"))
     h.update(b"\0" + (src_text.encode("utf-8", "surrogatepass") if src_text is not None else b"-"))
     for code in _CODE:
         try:

@@ -22,6 +22,7 @@ from textual.widgets.option_list import Option
 
 from advisor.core.decide import Assessment, decide, verdict_reason
 from advisor.core.knowledge import KnowledgeBase
+from advisor.core.record import would_settle
 from advisor.interview.flow import Interview, answer_label
 from advisor.tui.screens.dialogs import EditAnswerScreen, Edited, ExportScreen, RecordExportScreen
 from advisor.interview.session import Session
@@ -209,6 +210,8 @@ answer would change the advice.
                             style="dim")
             for c in u.could_change[:2]:
                 unknowns.append(f"   if {c}\n", style="dim")
+            if not u.could_change and (u.rules or u.blockers):
+                unknowns.append(f"   {would_settle(kb, u)}\n", style="dim")
         if not a.unknowns:
             unknowns.append("None: every question asked was answered.\n" if a.not_asked
                             else "None: every question was answered.\n")

@@ -243,11 +243,11 @@ def trainer_state(path: Path, file: str, cols: Cols, progress: Optional[Progress
                             key=f"log_history[{i}]")
         if "train_runtime" in row:
             continue  # HF end-of-training summary: an average, not a point
-        row = slim(row)
-        keys.update(dict.fromkeys(row))
+        keys.update(row)  # the rows are read by key, so the bookkeeping keys need not be copied out of them
         rows.append((line, row))
+    keys = {k: None for k in keys if not k.endswith(_DROP)}  # as slim() leaves them, first-seen order
     c = _classify(keys, file=file, where_keys="log_history keys", **cols)
-    return _build(rows, c, file=file, fmt="hf_trainer_state")
+    return _build(rows, c, file=file, fmt="hf_trainer_state", keys_seen=keys)
 
 
 # --------------------------------------------------------------------------- HF model card (README.md)
@@ -635,5 +635,5 @@ def tensorboard_events(path: Path, file: str, cols: Cols, progress: Optional[Pro
 def generic(path: Path, file: str, cols: Cols, progress: Optional[Progress] = None) -> TrainingLog:
     """JSON/JSONL/CSV/stdout by content (the shared text readers in :mod:`.base`)."""
     text = read_text(path)
-    return base.read_generic(text, file, cols)
+    return base.read_generic(text, file, cols, progress)
 

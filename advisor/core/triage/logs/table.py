@@ -72,7 +72,7 @@ def _json_first(s: Sniff) -> Optional[dict]:
 
 
 def _lf(path, file, cols, progress=None):
-    return _llamafactory(log_text(path), file, **cols)
+    return _llamafactory(log_text(path), file, progress, **cols)
 
 
 def _csv_known(path, file, cols, progress=None):
