@@ -158,7 +158,10 @@ def test_the_short_verdict_says_the_same_as_the_reason(kb):
     """Each "not yet" has one cause, and the narrow panels' words name the same one as the record's."""
     from advisor.core.decide import BlockerHit, GateHit, verdict_reason, verdict_short
 
-    base = decide(Answers(), kb)  # not yet, nothing known
+    base = decide(load_answers(str(DATA / "good" / "invoice_extractor.yaml")), kb)  # rules fired
+    assert any(o.reasons for o in base.options)
+    nothing = decide(Answers(), kb)  # no rule fired: every lever at 0
+    assert verdict_short(nothing) == "not yet (all tied at 0)" and "every lever ties at 0" in verdict_reason(nothing)
     blocker = [BlockerHit(id="b", check="Labelled examples", text="", fix="", source="")]
     gate = GateHit(id="g", lever="fine_tune", title="No labelled data", text="", lift="", source="")
     other_gate = gate.model_copy(update={"lever": "rag"})
