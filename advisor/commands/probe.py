@@ -52,7 +52,8 @@ max_retries: 4            # on 429, 5xx, connection errors and timeouts (exponen
 # budget_usd: 2.00        # stop sending once litellm's cost data says this much is spent
 # cache: .advisor-probe-cache.sqlite   # responses are cached here; re-runs and --resume reuse them
 
-# Seed 004's protocol: compare the candidate with a well-prompted base, not a bare one.
+# As "Fine-Tuned vs. Prompted: What Evaluation Data Actually Says About the Trade-offs" advises:
+# compare the candidate with a well-prompted base, not a bare one.
 # prompted_baseline:
 #   system_prompt: "You route support tickets. Queues: billing (payments, invoices, refunds), ..."
 #   few_shot:

@@ -1,6 +1,8 @@
 """The triage runbook as data (``playbooks/triage/runbook.yaml``) and cause ranking.
 
-The YAML holds seed 003's quick-diagnosis patterns (symptoms), its causes
+The YAML holds the quick-diagnosis patterns (symptoms) of the source "Debug:
+Fine-Tuned Model Worse Than Base" (``worse-than-base-runbook`` in
+knowledge/sources.yaml), its causes
 ranked by how often they happen, first checks, fix patterns and "when this is
 not the issue", plus the thresholds the detectors use. Each cause lists the
 findings that support or contradict it, with a weight; :func:`rank_causes`
