@@ -128,12 +128,17 @@ class ModelServer:
         oracle: the prompts it knows.
         latency: seconds to wait before each answer.
         hang_s: how long a ``hang`` fault sleeps.
+
+    ``hold_after``: when set to N, the requests after the first N admitted since the last
+    reset wait, unanswered, until it is set back to None; a test that must interrupt a run
+    part-way uses it, so how far the run gets does not depend on the machine's speed.
     """
 
     def __init__(self, oracle: Oracle, latency: float = 0.0, hang_s: float = 3.0) -> None:
         self.oracle = oracle
         self.latency = latency
         self.hang_s = hang_s
+        self.hold_after: Optional[int] = None
         self.requests: Counter[str] = Counter()  # model -> requests received
         self.attempts: Counter[str] = Counter()  # request fingerprint -> attempts
         # (model, request fingerprint) -> faults this server injected: what a test planted,
@@ -178,8 +183,11 @@ class ModelServer:
             self.requests[model] += 1
             self.attempts[fp] += 1
             attempt = self.attempts[fp]
+            admitted = self.total
             if len(self.headers_seen) < 5:
                 self.headers_seen.append(dict(request.headers))
+        while self.hold_after is not None and admitted > self.hold_after:
+            await asyncio.sleep(0.01)
         if self.latency:
             await asyncio.sleep(self.latency)
         fault, _, behaviour = model.rpartition("+")

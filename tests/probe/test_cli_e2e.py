@@ -56,24 +56,30 @@ def test_ctrl_c_then_resume_sends_only_the_unfinished_calls(make_config, srv, tm
     # a timeout no load reaches: on a slow machine (or under coverage) a short one turns healthy
     # calls into retries, which the server counts but the cache never sees
     path.write_text(path.read_text().replace("concurrency: 16", "concurrency: 4").replace("timeout_s: 1", "timeout_s: 60"))
-    srv.server.latency = 0.05  # about 3 s of requests: time to interrupt in the middle
+    # the server answers the first 30 requests and holds the rest unanswered, so the run is
+    # still going, with some calls finished, when it is interrupted, however slow the machine
+    srv.server.hold_after = 30
     proc = subprocess.Popen([sys.executable, "-m", "advisor", "probe", "--config", str(path), "--format", "json"],
                             cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    # interrupt once some calls are finished (in the cache), not after some requests were sent
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        if (tmp_path / "cache.sqlite").exists() and _cached_rows_or_0(tmp_path / "cache.sqlite") >= 20:
-            break
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            if (tmp_path / "cache.sqlite").exists() and _cached_rows_or_0(tmp_path / "cache.sqlite") >= 20:
+                break
+            time.sleep(0.02)
+        assert proc.poll() is None, "the run ended although the server held its later requests"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        srv.server.hold_after = None
+        if proc.poll() is None:
+            proc.kill()
     assert proc.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err
     done = _cached_rows(tmp_path / "cache.sqlite")
-    assert 0 < done < total  # stopped part-way, finished calls kept
+    assert 20 <= done <= 30  # stopped part-way, finished calls kept, held ones never answered
 
     srv.server.reset()
-    srv.server.latency = 0.0
     r = _cli("--config", str(path), "--format", "json", "--resume", "-o", "out.json", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert srv.server.total == total - done  # nothing finished was sent again
