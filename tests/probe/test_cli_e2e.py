@@ -59,8 +59,11 @@ def test_ctrl_c_then_resume_sends_only_the_unfinished_calls(make_config, srv, tm
     # the server answers the first 30 requests and holds the rest unanswered, so the run is
     # still going, with some calls finished, when it is interrupted, however slow the machine
     srv.server.hold_after = 30
+    # As from a terminal: a shell starts a background job (CI's, say) with Ctrl-C ignored, the
+    # child inherits that and rightly keeps ignoring it; Ctrl-C is what this test sends
     proc = subprocess.Popen([sys.executable, "-m", "advisor", "probe", "--config", str(path), "--format", "json"],
-                            cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
