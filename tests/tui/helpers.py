@@ -151,3 +151,26 @@ async def wait_for(pilot: Pilot, predicate, what: str, tries: int = 100):
             return value
         await pilot.pause()
     raise AssertionError(f"timed out waiting for {what} (screen: {type(pilot.app.screen).__name__})")
+
+
+def save_finished_session(kb: Any, data_dir: Any, values: dict[str, Any] = EXPECTED_VALUES) -> Any:
+    """Save a finished session answered with ``values`` (the rest "I don't know"), as walking the interview would.
+
+    For tests about what comes after the interview: opening the app with ``resume=True``
+    lands on its result without typing 34 answers (``test_interview`` walks them).
+    """
+    from advisor.interview.flow import Interview, to_session
+    from advisor.interview.session import Session, SessionStore
+
+    interview = Interview(kb)
+    while interview.current is not None:
+        interview.answer(interview.current.key, values.get(interview.current.key))
+    return SessionStore(data_dir).save(to_session(interview, Session()))
+
+
+async def open_result(pilot: Pilot) -> Any:
+    """Wait for the result screen a resumed finished session opens on."""
+    from advisor.tui.screens.result import ResultScreen
+
+    return await wait_for(pilot, lambda: isinstance(pilot.app.screen, ResultScreen) and pilot.app.screen,
+                          "the result of the saved session")

@@ -12,7 +12,7 @@ from advisor.core.decisions import list_records
 from advisor.tui.screens.dialogs import ExportScreen, RecordExportScreen
 from advisor.tui.screens.result import ResultScreen
 
-from .helpers import SCRIPT, answer_all, screen_text, wait_for
+from .helpers import open_result, save_finished_session, screen_text, wait_for
 
 SLUG = "extract-12-fields-from-supplier-invoices-into"
 
@@ -37,11 +37,11 @@ def _front(path):
     return yaml.safe_load(path.read_text(encoding="utf-8").split("\n---\n", 1)[0].removeprefix("---\n"))
 
 
-async def test_two_exports_are_two_numbered_records(make_app, tmp_path, session_dir):
-    app = make_app()
+async def test_two_exports_are_two_numbered_records(make_app, kb, tmp_path, session_dir):
+    save_finished_session(kb, session_dir)
+    app = make_app(resume=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("1")
-        await answer_all(pilot, SCRIPT)
+        await open_result(pilot)
         for n in (1, 2):
             await _open_record(pilot)
             assert f"Saved as {n:04d}-{SLUG}.md" in screen_text(app)
@@ -53,12 +53,12 @@ async def test_two_exports_are_two_numbered_records(make_app, tmp_path, session_
     assert (tmp_path / "docs" / "decisions" / "index.md").exists()
 
 
-async def test_the_dialog_supersedes_the_chosen_record_with_links_both_ways(make_app, tmp_path, session_dir):
+async def test_the_dialog_supersedes_the_chosen_record_with_links_both_ways(make_app, kb, tmp_path, session_dir):
     folder = tmp_path / "docs" / "decisions"
-    app = make_app()
+    save_finished_session(kb, session_dir)
+    app = make_app(resume=True)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("1")
-        await answer_all(pilot, SCRIPT)
+        await open_result(pilot)
         await _open_record(pilot)
         assert "No earlier record in this folder decides the same job." in screen_text(app)
         await pilot.press("enter")
@@ -81,11 +81,11 @@ async def test_the_dialog_supersedes_the_chosen_record_with_links_both_ways(make
     assert f"superseded by [0002]({new.name})" in index and f"supersedes [0001]({old.name})" in index
 
 
-async def test_the_folder_is_configurable_and_the_json_goes_beside_the_record(make_app, tmp_path, session_dir):
-    app = make_app()
+async def test_the_folder_is_configurable_and_the_json_goes_beside_the_record(make_app, kb, tmp_path, session_dir):
+    save_finished_session(kb, session_dir)
+    app = make_app(resume=True)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("1")
-        await answer_all(pilot, SCRIPT)
+        await open_result(pilot)
         dialog = await _open_record(pilot)
         assert dialog.query_one("#record-folder", Input).has_focus
         await pilot.press("ctrl+u", *"adr")  # clear the field and type another folder
@@ -104,11 +104,11 @@ async def test_the_folder_is_configurable_and_the_json_goes_beside_the_record(ma
         assert dialog.query_one("#export-path", Input).value == f"adr/0001-{SLUG}.json"
 
 
-async def test_json_before_any_record_takes_the_next_records_number(make_app, tmp_path, session_dir):
-    app = make_app()
+async def test_json_before_any_record_takes_the_next_records_number(make_app, kb, tmp_path, session_dir):
+    save_finished_session(kb, session_dir)
+    app = make_app(resume=True)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("1")
-        await answer_all(pilot, SCRIPT)
+        await open_result(pilot)
         dialog = await _open_export(pilot, "j")
         assert dialog.query_one("#export-path", Input).value == f"docs/decisions/0001-{SLUG}.json"
         await pilot.press("enter")
@@ -117,15 +117,15 @@ async def test_json_before_any_record_takes_the_next_records_number(make_app, tm
         assert f"Saved as 0001-{SLUG}.md" in screen_text(app), "the record pairs with the JSON written first"
 
 
-async def test_a_json_already_beside_a_new_record_is_kept(make_app, tmp_path, session_dir):
+async def test_a_json_already_beside_a_new_record_is_kept(make_app, kb, tmp_path, session_dir):
     folder = tmp_path / "docs" / "decisions"
     folder.mkdir(parents=True)
     hand = folder / f"0001-{SLUG}.json"
     hand.write_text('{"KEEP": 1}\n')
-    app = make_app()
+    save_finished_session(kb, session_dir)
+    app = make_app(resume=True)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("1")
-        await answer_all(pilot, SCRIPT)
+        await open_result(pilot)
         dialog = await _open_record(pilot)
         dialog.query_one("#record-json", Checkbox).value = True
         await pilot.click("#record-save")
@@ -134,11 +134,11 @@ async def test_a_json_already_beside_a_new_record_is_kept(make_app, tmp_path, se
     assert hand.read_text() == '{"KEEP": 1}\n'
 
 
-async def test_another_file_writes_a_named_record(make_app, tmp_path, session_dir):
-    app = make_app()
+async def test_another_file_writes_a_named_record(make_app, kb, tmp_path, session_dir):
+    save_finished_session(kb, session_dir)
+    app = make_app(resume=True)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("1")
-        await answer_all(pilot, SCRIPT)
+        await open_result(pilot)
         await _open_record(pilot)
         await pilot.click("#record-file")
         dialog = await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen) and app.screen, "the file dialog")
@@ -149,13 +149,13 @@ async def test_another_file_writes_a_named_record(make_app, tmp_path, session_di
     assert not (tmp_path / "docs").exists()
 
 
-async def test_an_existing_file_is_replaced_only_after_a_second_save(make_app, tmp_path, session_dir):
+async def test_an_existing_file_is_replaced_only_after_a_second_save(make_app, kb, tmp_path, session_dir):
     target = tmp_path / "answers.yaml"
     target.write_text("KEEP-ME: 1\n")
-    app = make_app()
+    save_finished_session(kb, session_dir)
+    app = make_app(resume=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("1")
-        await answer_all(pilot, SCRIPT)
+        await open_result(pilot)
         dialog = await _open_export(pilot, "s")
         assert dialog.query_one("#export-path", Input).value == "answers.yaml"
         await pilot.press("enter")
