@@ -10,6 +10,7 @@ mutant switched on, and counts the mutants no test notices (survivors).
     python bench/mutation.py all --max-children 2   # everything in SCOPE
     python bench/mutation.py io --keep /tmp/mut     # keep the copy (mutmut browse/show there)
     python bench/mutation.py decide --time-limit 1200   # a time box: the figures checked so far
+    python bench/mutation.py detectors --only '*x__d_trend__*' --only '*x__slope_t__*'   # some functions
 
 Prints one line per file (killed / mutants, the score) and the total, and
 writes every survivor's diff to bench/out/mutation-survivors.txt. Survivors
@@ -104,6 +105,8 @@ def main() -> int:
     ap.add_argument("parts", nargs="*", default=DEFAULT, help=f"parts of SCOPE, or all (default: {' '.join(DEFAULT)})")
     ap.add_argument("--max-children", type=int, default=os.cpu_count() or 2, help="mutants tested at once")
     ap.add_argument("--time-limit", type=float, metavar="S", help="stop mutmut after S seconds and report what it checked")
+    ap.add_argument("--only", action="append", metavar="GLOB", default=[],
+                    help="run only the mutants whose name matches (mutmut's names, e.g. '*x__d_trend__*'; repeatable)")
     ap.add_argument("--keep", metavar="DIR", help="work in DIR and keep it (default: a temporary folder)")
     args = ap.parse_args()
     parts = list(SCOPE) if args.parts == ["all"] else args.parts
@@ -118,7 +121,7 @@ def main() -> int:
     print(f"mutating {', '.join(files)} in {work} ({args.max_children} at a time)", flush=True)
     t0 = time.perf_counter()
     env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True", "PYTHONWARNINGS": "ignore"}
-    proc = subprocess.Popen([sys.executable, "-m", "mutmut", "run", "--max-children", str(args.max_children)],
+    proc = subprocess.Popen([sys.executable, "-m", "mutmut", "run", "--max-children", str(args.max_children), *args.only],
                             cwd=work, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True)
     stopped = False
