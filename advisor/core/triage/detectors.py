@@ -184,10 +184,9 @@ def _rise_after_best(series: Series, *, flip: bool = False, min_rel_dense: float
     lo_i = max(0, b - h)
     raw_b = lo_i + nm.argmin(y[lo_i: b + h + 1])
     return {
-        "best_index": raw_b, "best_point": pts[raw_b], "best": sign * float(y[raw_b]), "best_level": sign * best,
-        "end": sign * end,
+        "best_point": pts[raw_b], "best": sign * float(y[raw_b]), "end": sign * end,
         "rise_pct": round(abs(_pct(end, best)), 1), "onset_point": pts[onset], "last_point": pts[-1],
-        "noise_sigma": round(sm.sigma, 5), "smoothing_window": sm.k, "tolerance": round(tol, 5),
+        "noise_sigma": round(sm.sigma, 5), "smoothing_window": sm.k,
     }
 
 
@@ -351,7 +350,8 @@ def _warmup_end(log: TrainingLog) -> float:
     if len(lr) < 3:
         return -math.inf
     i = max(range(len(lr)), key=_values(lr).__getitem__)
-    return lr[i].step if i > 0 and lr[0].value < lr[i].value else -math.inf
+    # max() keeps the first of equal peaks, so a peak after the first point is above it: a warm-up
+    return lr[i].step if i > 0 else -math.inf
 
 
 def _d_eval_rising(log: TrainingLog) -> list[Finding]:
