@@ -595,3 +595,10 @@ def test_curves_default_to_1000_points_and_an_empty_series_does_not_end_the_list
     # ceil(2001 / 1000) = 3: steps 0, 3, ..., 1998 (667 points), then the last, 2000
     assert len(got[0].points) == 668 and got[0].points[-1] == (2000.0, 1.0)
     assert [c.name for c in got] == ["train_loss", "eval_accuracy"]
+
+
+def test_a_curve_that_ends_at_its_lowest_has_not_risen(thresholds):
+    # the smoothed level's minimum is in the last two points (the end windows are cut short there),
+    # while the median of the last window is still high: no rise, the curve ended at its best
+    evals = falling(20, 3.0, 2.0) + [2.0] * 18 + [0.5, 0.5]
+    assert "eval_loss_rising" not in ids(detectors.detect_log(log_of(falling(40, 3.0, 0.5), evals), thresholds))
