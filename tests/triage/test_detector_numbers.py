@@ -327,9 +327,8 @@ def test_a_metric_named_perplexity_follows_the_primary_eval_loss():
 
 # --------------------------------------------------------------------------- settings
 def _lr_log(peak=3e-4, n_train=40, evals=None):
-    log = log_of(falling(n_train), evals, eval_step=100 if evals else None,
-                 lr=[peak * min(1.0, (i + 1) / 5) for i in range(n_train)])
-    return log
+    return log_of(falling(n_train), evals, eval_step=100 if evals else None,
+                  lr=[peak * min(1.0, (i + 1) / 5) for i in range(n_train)])
 
 
 def test_the_logs_peak_learning_rate_is_judged_and_located(thresholds):
