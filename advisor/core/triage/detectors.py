@@ -79,7 +79,6 @@ class Smooth:
             self.sigma = 0.0
         else:
             k = max(5, min(21, (n // 8) | 1))
-            h = k // 2
             self.k = k
             self.s = running_median(self.y, k)
             # Noise from first differences: a smooth trend barely moves them, and unlike
@@ -93,15 +92,15 @@ class Smooth:
         return self.n < 8
 
     def level_noise(self) -> float:
-        """Standard error of a smoothed level (a median of ``k`` points)."""
-        return 1.25 * self.sigma / math.sqrt(self.k) if self.k > 1 else 0.0
+        """Standard error of a smoothed level (a median of ``k`` points); 0 for a short series (sigma 0)."""
+        return 1.25 * self.sigma / math.sqrt(self.k)
 
     def end_level(self) -> float:
-        """Where the series ended: median of the last ``k`` raw points."""
-        return float(nm.median(self.y[-self.k:])) if self.k > 1 else float(self.y[-1])
+        """Where the series ended: median of the last ``k`` raw points (the last point when short)."""
+        return float(nm.median(self.y[-self.k:]))
 
     def start_level(self) -> float:
-        return float(nm.median(self.y[: self.k])) if self.k > 1 else float(self.y[0])
+        return float(nm.median(self.y[: self.k]))
 
     def at(self, step: float) -> float:
         """The smoothed value interpolated at ``step``."""
@@ -201,7 +200,7 @@ def detect_log(log: TrainingLog, th: Thresholds) -> list[Finding]:
     out += rising
     out += _d_metric_worsening(log)
     if not any(f.id == "degenerate_loss" for f in degenerate):  # a flat zero is not a "plateau"
-        out += _d_trend(log, log.train_loss, rising_sets=set())
+        out += _d_trend(log, log.train_loss)
     ev = log.primary_eval()
     if ev is not None:
         rising_sets = {f.evidence.get("eval_set") for f in rising}
@@ -379,10 +378,10 @@ def _d_eval_rising(log: TrainingLog) -> list[Finding]:
                          f" Training loss did not keep falling ({_g(t_best)} -> {_g(t_end)}).")
         noise = f"noise sigma {_g(r['noise_sigma'])}, median window {r['smoothing_window']}" if r["smoothing_window"] > 1 \
             else "one eval per point, no smoothing"
-        label = "eval loss" if set_name == "eval" else f"eval loss on '{set_name}'"
+        label = "Eval loss" if set_name == "eval" else f"Eval loss on '{set_name}'"  # the set's name as logged
         out.append(Finding(
             id="eval_loss_rising", severity="error" if r["rise_pct"] >= 10 else "warning", where=log.where(op),
-            detail=f"{label.capitalize()} was lowest ({_g(r['best'])}) at step {_fmt_step(bp.step)} and ended at "
+            detail=f"{label} was lowest ({_g(r['best'])}) at step {_fmt_step(bp.step)} and ended at "
                    f"{_g(lp.value)} at step {_fmt_step(lp.step)}: a {r['rise_pct']}% rise of the smoothed level, clearly "
                    f"above the minimum from step {_fmt_step(op.step)} ({noise}).{train_txt}",
             evidence=ev,
@@ -452,7 +451,7 @@ def _slope_t(x: list[float], y: list[float]) -> tuple[float, float]:
     return slope, slope / se
 
 
-def _d_trend(log: TrainingLog, series: Series, *, rising_sets: set) -> list[Finding]:
+def _d_trend(log: TrainingLog, series: Series, *, rising_sets: frozenset | set = frozenset()) -> list[Finding]:
     """The last quarter of a curve: still falling (``still_improving``) or flat (``plateau``).
 
     Dense series: least-squares slope over the last quarter; still improving
@@ -483,11 +482,12 @@ def _d_trend(log: TrainingLog, series: Series, *, rising_sets: set) -> list[Find
         flat = float(max(yt) - min(yt)) <= 0.005 * abs(level)
     overall = _pct(float(nm.median(y[-min(3, len(y)):])), float(nm.median(y[: min(3, len(y))])))
     label = name.replace("_", " ")
+    label = label[:1].upper() + label[1:]  # not capitalize(): a set named 'MedQA' keeps its capitals
     kind = "eval" if set_name is not None else "train"
     if improving:
         return [Finding(
             id="still_improving", severity="info", where=log.where(pts[-1]),
-            detail=f"{label.capitalize()} was still falling at the end ({rel:+.1f}% over the last {tail} logged "
+            detail=f"{label} was still falling at the end ({rel:+.1f}% over the last {tail} logged "
                    f"points, down to {_g(y[-1])}): "
                    + ("the run stopped before converging; more steps may help before overfitting sets in."
                       if kind == "eval" else
@@ -499,7 +499,7 @@ def _d_trend(log: TrainingLog, series: Series, *, rising_sets: set) -> list[Find
     if flat and overall <= -5.0:
         return [Finding(
             id="plateau", severity="info", where=log.where(pts[-len(y[-tail:])]),
-            detail=f"{label.capitalize()} flattened over the last {tail} logged points ({rel:+.2f}%, at "
+            detail=f"{label} flattened over the last {tail} logged points ({rel:+.2f}%, at "
                    f"{_g(level)}) after falling {abs(overall):.0f}% overall: further epochs add little and "
                    "risk overtraining; stop at the plateau.",
             evidence={"series": name, "kind": kind, "tail_change_pct": round(rel, 3), "overall_change_pct": round(overall, 1),
