@@ -1,0 +1,376 @@
+"""What each dataset finding reports, and the small structures the checks are built on.
+
+``test_boundaries.py`` pins when each dataset finding fires; these pin what it then says
+(where, the lines it lists and the "and N more" beyond them, every evidence field, the
+sentence) from datasets written here with the problem planted at known lines. The hashing,
+sketch and LSH pieces are checked against their definitions: exact Jaccard of small sets,
+the Misra-Gries guarantee, a brute-force search for rows sharing a band.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+
+import numpy as np
+import pytest
+
+from advisor.core.triage import data
+
+from .test_boundaries import _chat, _unique, _write
+
+
+def findings(tmp_path, train=None, evals=None, th=None):
+    from advisor.core.triage.runbook import load_runbook
+
+    th = th or load_runbook().thresholds
+    t = _write(tmp_path / "t.jsonl", train) if train is not None else None
+    e = _write(tmp_path / "e.jsonl", evals) if evals is not None else None
+    return data.check_datasets(t, e, th)
+
+
+def one(found, fid):
+    got = [f for f in found if f.id == fid]
+    assert len(got) == 1, [f.id for f in found]
+    return got[0]
+
+
+def unique(n, start=0):
+    return [_chat(*_unique(start + i)) for i in range(n)]
+
+
+def _pref(q, chosen, rejected):
+    return json.dumps({"prompt": q, "chosen": chosen, "rejected": rejected})
+
+
+# --------------------------------------------------------------------------- empty and placeholder outputs
+def test_placeholders_are_found_whatever_their_case_spacing_or_full_stop(tmp_path):
+    q = [_unique(900 + i)[0] for i in range(7)]
+    outs = ["", "TODO", " n/a. ", "...", "Answer.", "todo" + " " * 50, "None of the above"]
+    rows = unique(200) + [_chat(qq, o) for qq, o in zip(q, outs)]
+    f = one(findings(tmp_path, rows)[0], "empty_output")
+    # lines 201..206 are placeholders; "None of the above" (line 207) is an answer
+    assert f.evidence["lines"] == [201, 202, 203, 204, 205, 206]
+    assert f.evidence["values"] == ["", "TODO", " n/a. ", "...", "Answer.", "todo" + " " * 36]  # 40 characters
+    assert f.where.endswith("t.jsonl:201")
+    assert f.detail == ("6 of 207 examples have an empty or placeholder output (lines 201, 202, 203, 204, 205, 206): "
+                        "the model learns to answer with nothing.")
+
+
+def test_empty_outputs_past_ten_are_counted_and_said(tmp_path):
+    rows = unique(300) + [_chat(_unique(900 + i)[0], "") for i in range(12)]
+    f = one(findings(tmp_path, rows)[0], "empty_output")
+    assert f.evidence["count"] == 12 and f.evidence["lines"] == list(range(301, 311))
+    assert "(lines 301, 302, 303, 304, 305, 306, 307, 308, 309, 310 and 2 more)" in f.detail
+
+
+# --------------------------------------------------------------------------- preference pairs with one answer
+def test_chosen_equal_to_rejected_lists_its_lines_and_counts_past_ten(tmp_path):
+    rows = [_pref(*_unique(i), _unique(500 + i)[1]) for i in range(200)]
+    rows += [_pref(_unique(900 + i)[0], "Same Answer", " same   answer ") for i in range(12)]
+    f = one(findings(tmp_path, rows)[0], "chosen_equals_rejected")
+    assert f.evidence == {"count": 12, "lines": list(range(201, 211))}
+    assert f.where.endswith("t.jsonl:201")
+    assert f.detail == ("12 preference pairs have the same chosen and rejected answer (lines 201, 202, 203, 204, 205, "
+                        "206, 207, 208, 209, 210 and 2 more): they carry no preference signal.")
+
+
+# --------------------------------------------------------------------------- duplicates and conflicts
+def test_exact_duplicates_name_each_copy_and_its_first_line(tmp_path):
+    rows = unique(200)
+    rows += [_chat(_unique(i)[0].upper(), "  " + _unique(i)[1]) for i in range(13)]  # lines 201..213 repeat 1..13
+    found, stats = findings(tmp_path, rows)
+    f = one(found, "exact_duplicate")
+    assert f.evidence == {"count": 13, "pairs": [(201 + i, 1 + i) for i in range(10)]}
+    assert f.where.endswith("t.jsonl:201")
+    assert f.detail == ("13 examples repeat an earlier one exactly (ignoring case and spacing): lines 201=1, 202=2, "
+                        "203=3, 204=4, 205=5, 206=6, 207=7, 208=8, 209=9, 210=10 and 3 more. Repeats are trained on "
+                        "several times per epoch.")
+    assert stats["train"]["exact_duplicates"] == 13
+
+
+def test_conflicts_list_five_in_the_sentence_and_ten_in_the_evidence(tmp_path):
+    rows = unique(400)
+    rows += [_chat(_unique(i)[0], _unique(700 + i)[1]) for i in range(12)]  # lines 401..412 contradict 1..12
+    f = one(findings(tmp_path, rows)[0], "conflicting_labels")
+    why = "same input, different output"
+    assert f.evidence == {"count": 12, "pairs": [[401 + i, 1 + i, why] for i in range(10)]}
+    assert f.where.endswith("t.jsonl:401")
+    assert f.severity == "error"  # 12 of 412 is past 2%
+    listed = ", ".join(f"{401 + i} vs {1 + i} ({why})" for i in range(5))
+    assert f.detail == (f"12 examples contradict an earlier one: lines {listed} and 7 more. The model is taught two "
+                        "answers for one question.")
+
+
+def test_a_preference_pair_ranked_both_ways_is_a_conflict(tmp_path):
+    rows = [_pref(*_unique(i), _unique(500 + i)[1]) for i in range(200)]
+    q, a = _unique(3)
+    rows.append(_pref(q, _unique(503)[1], a))  # line 201: line 4 with the answers swapped
+    f = one(findings(tmp_path, rows)[0], "conflicting_labels")
+    assert f.evidence["pairs"] == [[201, 4, "the same two answers ranked both ways"]]
+
+
+def test_conflicts_are_listed_in_file_order_whatever_kind_found_them(tmp_path):
+    rows = [_pref(*_unique(i), _unique(500 + i)[1]) for i in range(200)]
+    rows.append(_pref(_unique(5)[0], _unique(800)[1], _unique(801)[1]))  # 201: input of 6, other answers: not a conflict
+    q, a = _unique(3)
+    rows.append(_pref(q, _unique(503)[1], a))  # 202: 4 reversed
+    f = one(findings(tmp_path, rows)[0], "conflicting_labels")
+    assert [p[0] for p in f.evidence["pairs"]] == [202]
+
+
+def _near(i, word):
+    q = " ".join(f"w{i}x{j}" for j in range(40)) + f" {word}"
+    return q
+
+
+def test_near_duplicates_report_the_pair_and_its_similarity(tmp_path):
+    rows = unique(200)
+    for i in range(3):
+        rows.append(_chat(_near(i, "alpha"), f"answer {_near(i, 'one')}"))
+        rows.append(_chat(_near(i, "beta"), f"answer {_near(i, 'one')}"))  # one word changed in 42
+    found, stats = findings(tmp_path, rows)
+    f = one(found, "near_duplicate")
+    pairs = f.evidence["pairs"]
+    assert [(a, b) for a, b, _ in pairs] == [(202, 201), (204, 203), (206, 205)]
+    assert all(0.8 <= j < 1.0 for _, _, j in pairs)
+    assert f.where.endswith("t.jsonl:202")
+    assert f.detail.startswith("3 examples nearly repeat an earlier one (MinHash Jaccard >= 0.8 on word bigrams): "
+                               f"lines 202~201 ({pairs[0][2]}), 204~203 ({pairs[1][2]})")
+    assert stats["train"]["near_duplicates"] == 3 and stats["train"]["conflicts"] == 0
+
+
+def test_a_near_identical_input_with_another_answer_is_a_conflict(tmp_path):
+    rows = unique(200)
+    rows.append(_chat(_near(1, "alpha"), "the answer is yes, because of the first rule"))
+    rows.append(_chat(_near(1, "beta"), "it depends entirely on the season and the weather"))
+    f = one(findings(tmp_path, rows)[0], "conflicting_labels")
+    (later, earlier, why), = f.evidence["pairs"]
+    assert (later, earlier) == (202, 201)
+    assert why.startswith("near-identical input (similarity 0.9") and why.endswith("), different output")
+
+
+# --------------------------------------------------------------------------- one style
+def _styled(n_same, n_other, same="sure here is the answer", pos="open"):
+    rows = []
+    for i in range(n_same + n_other):
+        body = " ".join(f"b{i}w{j}" for j in range(6))
+        lead = same if i < n_same else f"o{i} p{i} q{i} r{i}"
+        rows.append(_chat(_unique(i)[0], f"{lead} {body}" if pos == "open" else f"{body} {lead}"))
+    return rows
+
+
+def test_single_style_needs_twenty_outputs_of_four_words(tmp_path):
+    assert "single_style" not in [f.id for f in findings(tmp_path, _styled(19, 0))[0]]
+    f = one(findings(tmp_path, _styled(20, 0))[0], "single_style")
+    assert f.evidence == {"share": 1.0, "words": "sure here is the", "position": "open", "count": 20}
+
+
+def test_half_the_outputs_opening_alike_is_one_style(tmp_path):
+    f = one(findings(tmp_path, _styled(10, 10))[0], "single_style")
+    assert f.evidence == {"share": 0.5, "words": "sure here is the", "position": "open", "count": 10}
+    assert f.where.endswith("t.jsonl:1")
+    assert f.detail == ("50% of outputs open with the same words ('sure here is the', first at line 1): one template "
+                        "or one writer's style; the model will copy the style rather than learn the task.")
+    assert "single_style" not in [x.id for x in findings(tmp_path, _styled(9, 11))[0]]
+
+
+def test_a_shared_closing_is_one_style_too(tmp_path):
+    f = one(findings(tmp_path, _styled(11, 10, same="hope this helps you", pos="close"))[0], "single_style")
+    assert (f.evidence["position"], f.evidence["words"], f.evidence["share"]) == ("close", "hope this helps you", 0.524)
+    assert f.detail.startswith("52% of outputs close with the same words ('hope this helps you', first at line 1)")
+
+
+# --------------------------------------------------------------------------- system prompts
+def _with_system(i, system):
+    msgs = ([{"role": "system", "content": system}] if system else []) + [
+        {"role": "user", "content": _unique(i)[0]}, {"role": "assistant", "content": _unique(i)[1]}]
+    return json.dumps({"messages": msgs})
+
+
+def test_system_prompt_variants_are_described_most_common_first(tmp_path):
+    long = "You are a careful support agent for ACME. Answer in English."
+    rows = [_with_system(i, "Be brief.") for i in range(60)] + [_with_system(60 + i, long) for i in range(30)]
+    rows += [_with_system(90 + i, None) for i in range(9)] + [_with_system(99, "Other."), _with_system(100, "Fifth.")]
+    found, stats = findings(tmp_path, rows)
+    f = one(found, "inconsistent_system_prompt")
+    assert f.evidence == {"variants": 5, "top_share": round(60 / 101, 3)}
+    assert f.where.endswith("t.jsonl:61")  # where the second most common first appears
+    assert f.severity == "warning"
+    assert f.detail == ("5 different system prompts: 60 x 'Be brief.' (first at line 1); "
+                        f"30 x {long[:40]!r} (first at line 61); 9 x no system prompt (first at line 91); "
+                        "1 x 'Other.' (first at line 100). Train with the exact system prompt production uses.")
+    assert stats["train"]["system_prompts"] == 5
+
+
+@pytest.mark.parametrize("n_main, severity", [(245, "info"), (244, "warning")])
+def test_many_rare_system_prompts_beside_one_of_98_percent_are_a_note(n_main, severity, tmp_path):
+    rows = [_with_system(i, "Main.") for i in range(n_main)] + [_with_system(400 + i, f"Rare {i}.") for i in range(5)]
+    f = one(findings(tmp_path, rows)[0], "inconsistent_system_prompt")
+    assert f.evidence["variants"] == 6 and f.severity == severity  # 245 of 250 is exactly 98%
+
+
+def test_one_system_prompt_is_consistent(tmp_path):
+    rows = [_with_system(i, "Be brief.") for i in range(30)]
+    assert "inconsistent_system_prompt" not in [f.id for f in findings(tmp_path, rows)[0]]
+
+
+# --------------------------------------------------------------------------- token statistics
+def test_token_estimates_are_characters_over_four_rounded_up(tmp_path):
+    rows = [json.dumps({"prompt": "p" * (4 * i - 3), "completion": "c" * (8 * i)}) for i in range(1, 21)]
+    found, stats = findings(tmp_path, rows)
+    tin = stats["train"]["input_tokens"]
+    # inputs of 1, 5, 9, ... characters: 1, 2, 3, ... 20 tokens; numpy's p95 of 1..20 is 19.05
+    assert tin == {"min": 1, "median": 10, "p95": 19, "max": 20, "mean": 10.5}
+    tout = stats["train"]["output_tokens"]
+    assert tout == {"min": 2, "median": 21, "p95": 38, "max": 40, "mean": 21.0}
+    f = one(found, "token_length_stats")
+    assert f.detail == ("20 prompt_completion examples; estimated tokens (chars/4) input median 10, p95 19, max 20; "
+                        "output median 21, p95 38, max 40.")
+
+
+def test_token_means_keep_one_place(tmp_path):
+    rows = [json.dumps({"prompt": "p" * n, "completion": "c"}) for n in (4, 4, 8)]  # 1, 1, 2 tokens
+    assert findings(tmp_path, rows)[1]["train"]["input_tokens"]["mean"] == 1.3
+
+
+# --------------------------------------------------------------------------- eval: size and leakage
+def test_leakage_names_its_examples_and_share(tmp_path):
+    train = unique(300)
+    evals = unique(96, start=1000) + [_chat(*_unique(i)) for i in (3, 7)]
+    evals += [_chat(_near(5, "alpha"), "x y z"), _chat(_near(6, "alpha"), "x y z")]
+    train += [_chat(_near(5, "beta"), "a b c"), _chat(_near(6, "beta"), "a b c")]  # lines 301, 302
+    found, stats = findings(tmp_path, train, evals)
+    f = one(found, "train_eval_leakage")
+    ex = f.evidence["examples"]
+    assert [(e["eval_line"], e["train_line"], e["kind"]) for e in ex] == [
+        (97, 4, "exact"), (98, 8, "exact"), (99, 301, "near"), (100, 302, "near")]
+    assert [e["similarity"] for e in ex[:2]] == [1.0, 1.0] and 0.8 <= ex[2]["similarity"] < 1.0
+    assert (f.evidence["exact"], f.evidence["near"], f.evidence["eval_examples"]) == (2, 2, 100)
+    assert f.where.endswith("e.jsonl:97")
+    assert f.detail == (f"4 of 100 eval examples (4.0%) also appear in the training set: 2 exact, 2 near (MinHash "
+                        f"Jaccard >= 0.8); e.g. eval 97 ~ train 4, eval 98 ~ train 8, eval 99 ~ train 301 "
+                        f"({ex[2]['similarity']}), eval 100 ~ train 302 ({ex[3]['similarity']}). Eval scores on them "
+                        "measure memory, not generalisation.")
+    assert stats["eval"]["leakage"] == {"exact": 2, "near": 2}
+
+
+def test_eval_too_small_says_how_many_it_has(tmp_path):
+    f = one(findings(tmp_path, None, unique(12))[0], "eval_too_small")
+    assert f.evidence == {"examples": 12, "minimum": 50}
+    assert f.detail.startswith("Only 12 eval examples (fewer than 50): a regression of a few points is inside the "
+                               "sampling noise")
+
+
+def test_text_data_leaks_by_its_text(tmp_path):
+    train = [json.dumps({"text": " ".join(_unique(i))}) for i in range(200)]
+    evals = [json.dumps({"text": " ".join(_unique(1000 + i))}) for i in range(59)] + [train[9]]
+    f = one(findings(tmp_path, train, evals)[0], "train_eval_leakage")
+    assert [(e["eval_line"], e["train_line"], e["kind"]) for e in f.evidence["examples"]] == [(60, 10, "exact")]
+
+
+# --------------------------------------------------------------------------- the pieces underneath
+def test_bottom_k_jaccard_is_exact_for_sets_smaller_than_the_sketch():
+    k = data.OUT_PERM
+
+    def sk(values):
+        return data._bottom_k(np.array(sorted(values), dtype=np.uint64), k)
+
+    assert data._bottom_k_jaccard(sk({1, 2, 3}), sk({2, 3, 4})) == 0.5
+    assert data._bottom_k_jaccard(sk({1, 2, 3}), sk({1, 2, 3})) == 1.0
+    assert data._bottom_k_jaccard(sk({1}), sk({2})) == 0.0
+    assert data._bottom_k_jaccard(sk(set()), sk(set())) == 1.0  # two empty outputs are the same
+    assert data._bottom_k_jaccard(sk(set()), sk({5})) == 0.0
+    assert data._bottom_k_jaccard(sk({5}), sk(set())) == 0.0
+    assert data._bottom_k_jaccard(sk(set(range(10))), sk(set(range(5, 20)))) == 5 / 20
+
+
+def test_bottom_k_jaccard_estimates_from_the_union_smallest_k():
+    k = data.OUT_PERM
+    a = data._bottom_k(np.arange(0, 2 * k, 2, dtype=np.uint64), k)  # evens below 2k
+    b = data._bottom_k(np.arange(0, 3 * k, 3, dtype=np.uint64), k)  # multiples of 3 below 3k
+    union = sorted(set(a.tolist()) | set(b.tolist()))[:k]
+    both = set(a.tolist()) & set(b.tolist())
+    assert data._bottom_k_jaccard(a, b) == sum(v in both for v in union) / k
+
+
+def test_bottom_k_pads_with_the_largest_32_bit_value():
+    got = data._bottom_k(np.array([3, 9], dtype=np.uint64), 4)
+    assert got.dtype == np.uint32 and got.tolist() == [3, 9, 0xFFFFFFFF, 0xFFFFFFFF]
+
+
+def test_shingles_are_crc32_word_bigrams():
+    def crc(w):
+        return zlib.crc32(w.encode())
+
+    assert data._Signer.shingles(["one"]).tolist() == [crc("one")]
+    expected = sorted({((crc(a) * 0x9E3779B1) ^ crc(b)) & 0xFFFFFFFF for a, b in [("a", "b"), ("b", "c"), ("c", "a")]})
+    assert data._Signer.shingles(["a", "b", "c", "a"]).tolist() == expected
+    assert data._Signer.shingles(["a", "b"]).tolist() != data._Signer.shingles(["b", "a"]).tolist()
+    assert data._Signer.shingles([]).tolist() == []
+
+
+def test_keys_hash_each_part_separately():
+    h = hashlib.blake2b(digest_size=8)
+    for p in ("ab", "c"):
+        h.update(p.encode())
+        h.update(b"\x00")
+    assert data._key("ab", "c") == h.digest()
+    assert data._key("ab", "c") != data._key("a", "bc")
+    assert data._key64("x") == int.from_bytes(data._key("x"), "little")
+    assert data._key("\ud800") != data._key("?")  # a lone surrogate (from JSON \ud800) is hashed, not an error
+
+
+def test_heavy_hitters_keep_every_key_above_one_in_k_plus_one():
+    hv = data._Heavy(3)
+    stream = ["a"] * 30 + ["b"] * 26 + [f"x{i}" for i in range(40)] + ["c"] * 26  # a, b, c each over 1/4 of 122
+    for w in stream:
+        hv.add(hash(w), w)
+    assert {hv.text(hash(w)) for w in "abc"} == {"a", "b", "c"}
+    assert hv.text(hash("x0")) is None
+    one_key = data._Heavy(2)
+    for _ in range(5):
+        one_key.add(1, "same")
+    assert one_key.slots == {1: [5, "same"]}
+    dec = data._Heavy(1)
+    dec.add(1, "a")
+    dec.add(1, "a")
+    dec.add(2, "b")  # no room: every count drops by one, none reaches zero
+    assert dec.slots == {1: [1, "a"]}
+    dec.add(3, "c")
+    assert dec.slots == {}
+
+
+def test_rows_grow_past_their_first_block_and_keep_order():
+    rows = data._Rows(3)
+    idx = [rows.add(np.array([i, i + 1, i + 2], dtype=np.uint32)) for i in range(2500)]
+    assert idx == list(range(2500))
+    got = rows.done()
+    assert got.shape == (2500, 3) and got.dtype == np.uint32
+    assert got[0].tolist() == [0, 1, 2] and got[2499].tolist() == [2499, 2500, 2501]
+
+
+def test_bands_find_exactly_the_earlier_rows_that_share_a_band():
+    rng = np.random.default_rng(3)
+    sigs = rng.integers(0, 2**32, size=(60, 8), dtype=np.uint64).astype(np.uint32)
+    ranges = [(0, 4), (4, 8)]
+    sigs[10, 0:4] = sigs[2, 0:4]  # 10 shares band 0 with 2
+    sigs[20, 4:8] = sigs[2, 4:8]  # 20 shares band 1 with 2
+    sigs[30, 0:4] = sigs[10, 0:4]  # 30 shares band 0 with 2 and 10
+    rows = np.arange(60)
+    bands = data._Bands(sigs, rows, ranges)
+
+    def brute(k):
+        return [j for j in range(k) if any((sigs[j, lo:hi] == sigs[k, lo:hi]).all() for lo, hi in ranges)]
+
+    assert bands.earlier().tolist() == [k for k in range(60) if brute(k)] == [10, 20, 30]
+    for k in (10, 20, 30, 5):
+        assert bands.before(k, 50) == brute(k)
+    assert bands.before(30, 1) == [2]
+    # a signature from outside the set: the rows sharing a band with it, in Python integers as in numpy
+    probe = sigs[2].copy()
+    probe[4:8] = 7
+    assert bands.query(probe, 50) == [2, 10, 30]
+    assert bands.query(probe, 2) == [2, 10]
+    assert data._Bands(sigs, np.arange(0), ranges).earlier().tolist() == []
