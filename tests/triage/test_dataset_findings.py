@@ -120,9 +120,8 @@ def test_conflicts_are_listed_in_file_order_whatever_kind_found_them(tmp_path):
     assert [p[0] for p in f.evidence["pairs"]] == [202]
 
 
-def _near(i, word):
-    q = " ".join(f"w{i}x{j}" for j in range(40)) + f" {word}"
-    return q
+def _near(i, word, n=40):
+    return " ".join(f"w{i}x{j}" for j in range(n)) + f" {word}"  # two of these share n of n + 2 bigrams
 
 
 def test_near_duplicates_report_the_pair_and_its_similarity(tmp_path):
@@ -374,3 +373,59 @@ def test_bands_find_exactly_the_earlier_rows_that_share_a_band():
     assert bands.query(probe, 50) == [2, 10, 30]
     assert bands.query(probe, 2) == [2, 10]
     assert data._Bands(sigs, np.arange(0), ranges).earlier().tolist() == []
+
+
+# --------------------------------------------------------------------------- near matches: which kind, which partner
+def test_text_data_has_near_duplicates_by_its_text(tmp_path):
+    rows = [json.dumps({"text": " ".join(_unique(i))}) for i in range(200)]
+    rows += [json.dumps({"text": _near(1, "alpha")}), json.dumps({"text": _near(1, "beta")})]
+    found, stats = findings(tmp_path, rows)
+    (later, earlier, j), = one(found, "near_duplicate").evidence["pairs"]
+    assert (later, earlier) == (202, 201) and j >= 0.8
+    assert stats["train"]["conflicts"] == 0  # text has no input to contradict
+
+
+def test_preference_rows_sharing_a_prompt_are_not_conflicts(tmp_path):
+    rows = [_pref(*_unique(i), _unique(500 + i)[1]) for i in range(200)]
+    rows.append(_pref(_near(1, "alpha"), "first chosen answer here", "first rejected answer here"))
+    rows.append(_pref(_near(1, "beta"), "another chosen reply entirely", "another rejected reply entirely"))
+    assert "conflicting_labels" not in [f.id for f in findings(tmp_path, rows)[0]]
+
+
+def test_an_exact_input_conflict_is_not_counted_again_as_a_near_one(tmp_path):
+    rows = unique(200)
+    rows.append(_chat(_near(1, "alpha"), "yes it is allowed under the first rule"))
+    rows.append(_chat(_near(1, "alpha"), "no it is forbidden in every season"))
+    f = one(findings(tmp_path, rows)[0], "conflicting_labels")
+    assert f.evidence == {"count": 1, "pairs": [[202, 201, "same input, different output"]]}
+
+
+def test_near_conflicts_are_counted_past_the_listed_ones(tmp_path):
+    rows = unique(300)
+    for i in range(35):
+        rows.append(_chat(_near(i, "alpha", 150), f"yes allowed because rule {i} of the first book"))
+        rows.append(_chat(_near(i, "beta", 150), f"never in season {i} whatever the weather says"))
+    f = one(findings(tmp_path, rows)[0], "conflicting_labels")
+    assert f.evidence["count"] == 35
+    assert [p[:2] for p in f.evidence["pairs"]] == [[302 + 2 * i, 301 + 2 * i] for i in range(10)]
+    assert all(p[2].startswith("near-identical input") for p in f.evidence["pairs"])
+
+
+def test_near_duplicates_are_counted_past_the_ten_listed(tmp_path):
+    rows = unique(300)
+    for i in range(12):
+        rows.append(_chat(_near(i, "alpha", 150), f"answer {_near(i, 'one')}"))
+        rows.append(_chat(_near(i, "beta", 150), f"answer {_near(i, 'one')}"))
+    f = one(findings(tmp_path, rows)[0], "near_duplicate")
+    assert f.evidence["count"] == 12 and len(f.evidence["pairs"]) == 10
+    assert f.detail.split(": lines ")[1].endswith(" and 2 more.")
+
+
+def test_a_near_leak_names_the_most_similar_training_example(tmp_path):
+    base = [f"t{j}" for j in range(40)]
+    far = " ".join(base[:-3] + ["x1", "x2", "x3"])  # three of forty words changed
+    close = " ".join(base[:-1] + ["x9"])  # one changed
+    train = unique(200) + [_chat(far, "a b c"), _chat(close, "a b c")]  # lines 201, 202
+    evals = unique(59, start=1000) + [_chat(" ".join(base), "d e f")]
+    ex = one(findings(tmp_path, train, evals)[0], "train_eval_leakage").evidence["examples"]
+    assert [(e["eval_line"], e["train_line"], e["kind"]) for e in ex] == [(60, 202, "near")]
