@@ -133,6 +133,31 @@ def outcome(log, th, rng_settings):
         return f"raised {type(e).__name__}: {e}"
 
 
+def show(log, settings, expected, name, th) -> None:
+    """The witness: its series (step, value), then the outcome with and without the mutant."""
+    from mutmut.mutation import trampoline
+
+    series = {"train_loss": log.train_loss, "grad_norm": log.grad_norm, "learning_rate": log.learning_rate,
+              **{f"eval:{k}": s for k, s in log.eval_loss.items()}, **{f"metric:{k}": s for k, s in log.metrics.items()}}
+    for label, s in series.items():
+        if s.points:
+            print(f"    {label}: {[(p.step, p.value) for p in s.points]}")
+    print(f"    settings (lr, epochs, method): {settings}; max_epoch {log.max_epoch}")
+    trampoline.set_mutant_under_test(name)
+    got = outcome(log, th, settings)
+    trampoline.set_mutant_under_test("")
+    if isinstance(got, str) or isinstance(expected, str):
+        print(f"    original: {str(expected)[:300]}\n    mutant:   {str(got)[:300]}")
+        return
+    a, b = set(expected[0]), set(got[0])
+    for f in sorted(a - b):
+        print(f"    original only: {f}")
+    for f in sorted(b - a):
+        print(f"    mutant only:   {f}")
+    if a == b:
+        print("    (findings equal; best checkpoint or curves differ)")
+
+
 def survivors(work: Path) -> list[str]:
     env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     out = subprocess.run([sys.executable, "-m", "mutmut", "results"], cwd=work, env=env,
@@ -146,6 +171,7 @@ def main() -> int:
     ap.add_argument("--logs", type=int, default=5000, help="random logs tried per mutant (default 5000)")
     ap.add_argument("--only", action="append", default=[], metavar="GLOB", help="survivors whose name matches")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--show", action="store_true", help="print each witness log's series and what differed")
     args = ap.parse_args()
     names = [n for n in survivors(args.work) if ".detectors." in n
              and (not args.only or any(fnmatch.fnmatch(n, g) for g in args.only))]
@@ -185,6 +211,8 @@ def main() -> int:
             log = cases[witness][0]
             print(f"{short}: witness (log {witness}: {len(log.train_loss.points)} train points, "
                   f"evals {[len(s.points) for s in log.eval_loss.values()]})")
+            if args.show:
+                show(log, cases[witness][1], expected[witness], name, th)
     print(f"{found} of {len(names)} survivors have a witness; {len(names) - found} none in {len(cases)} logs")
     return 0
 

@@ -373,10 +373,11 @@ def test_eval_below_train_keeps_three_places_of_the_ratio(thresholds):
 
 
 def test_with_no_eval_in_the_second_half_the_last_one_is_judged(thresholds):
-    log = log_of([1.0] * 100, [0.5, 0.6], eval_step=100)  # steps 100 and 200, before the midpoint 505
+    log = log_of([1.0] * 100, [0.5, 0.55, 0.4], eval_step=100)  # steps 100..300, before the midpoint 505
     f = one(detectors.detect_log(log, thresholds), "eval_below_train")
-    assert f.evidence == {"median_ratio": 0.6, "points": 1}
-    assert f.where == "b.jsonl (step 200)"
+    assert f.evidence == {"median_ratio": 0.4, "points": 1}
+    assert f.where == "b.jsonl (step 300)"
+    assert f.detail.startswith("Eval loss stayed 60% below training loss")
 
 
 @pytest.mark.parametrize("ratio, fires", [(0.8995, True), (0.9, False), (0.9005, False)])
@@ -462,3 +463,62 @@ def test_every_metric_is_judged_past_one_without_a_direction_or_one_that_did_not
     log.metrics["eval_wer"] = Series("eval_wer", pts([0.5, 0.4, 0.3, 0.2, 0.3]), higher_is_better=False)
     found = [f.evidence["metric"] for f in detectors.detect_log(log, thresholds) if f.id == "eval_metric_worsening"]
     assert found == ["eval_wer"]
+
+
+# --------------------------------------------------------------------------- edges found by bench/mutant_witness.py
+def test_a_curve_at_its_lowest_at_the_very_end_has_not_diverged(thresholds):
+    # the last window's median (1.0) is far above the last two points, which are the minimum
+    train = [2.0, 1.5, 1.2, 1.1, 1.0, 1.0, 0.1, 0.1]
+    sm = detectors.Smooth([Point(float(i), v) for i, v in enumerate(train)])
+    assert min(sm.s) == sm.s[-1] == 0.1 and sm.end_level() == 1.0
+    assert "loss_divergence" not in ids(detectors.detect_log(log_of(train), thresholds))
+
+
+def test_a_jump_at_the_last_point_after_the_minimum_is_a_divergence(thresholds):
+    f = one(detectors.detect_log(log_of([3.0, 2.5, 2.0, 1.0, 2.0]), thresholds), "loss_divergence")
+    assert (f.evidence["min_step"], f.evidence["onset_step"]) == (40, 50)
+
+
+def test_a_curve_back_at_a_minimum_of_zero_has_not_risen(thresholds):
+    found = ids(detectors.detect_log(log_of([1.0, 0.5, 0.0, 0.3, 0.0]), thresholds))
+    assert "loss_divergence" not in found  # 0 above 0 is no rise, even with a tolerance of 0
+
+
+def test_a_spike_is_50_percent_above_its_running_median_not_only_above_the_points_before(thresholds):
+    # flat 1.0, a hump up to 3.0 (steps 310..510) and down to 0.5; at index 45 the trend is 2.5
+    train = [1.0] * 30 + [1.0 + 0.1 * i for i in range(20)] + [3.0 - 2.5 * i / 30 for i in range(30)] + [0.5] * 20
+    # 3.5 there: the running median (window 13) moves to the next value up, 2.6; the point is 0.9 above it,
+    # under 50% of it, though 1.7 above the median of the 13 points before (1.8)
+    train[45] = 3.5
+    sm = detectors.Smooth([Point(float(i), v) for i, v in enumerate(train)])
+    assert (sm.k, sm.s[45]) == (13, pytest.approx(2.6))
+    assert "loss_spike" not in ids(detectors.detect_log(log_of(train), thresholds))
+    train[45] = 4.0  # 1.4 above the running median: now a spike
+    assert one(detectors.detect_log(log_of(train), thresholds), "loss_spike").evidence["steps"] == [460]
+
+
+def test_a_spike_must_clear_six_noise_units_above_its_running_median_too(thresholds):
+    # a nine-point curve (window 5) whose last point is far above the five before it, but within six
+    # noise units of its own running median (the median of the last three points)
+    train = [0.7696, 0.6278, 0.5371, 0.4623, 0.4400, 0.5556, 0.4492, 0.7586, 1.2268]
+    sm = detectors.Smooth([Point(float(i), v) for i, v in enumerate(train)])
+    import statistics
+
+    assert sm.s[8] == statistics.median(train[6:9])
+    assert 0.5 * sm.s[8] < train[8] - sm.s[8] < 6 * sm.sigma  # past 50%, short of six noise units
+    before = statistics.median(train[3:8])
+    assert train[8] - before > max(6 * sm.sigma, 0.5 * before)  # clears the points before on both counts
+    assert "loss_spike" not in ids(detectors.detect_log(log_of(train), thresholds))
+
+
+def test_grad_spikes_are_ten_times_the_median_and_ten_times_the_points_before_at_any_level(thresholds):
+    # the median of all is 2, the five before are 1: 15 clears the points before but not 10x the median
+    grad = [2.0] * 50 + [1.0] * 10
+    grad[55] = 15.0
+    assert "grad_norm_spike" not in ids(detectors.detect_log(log_of(falling(60), grad=grad), thresholds))
+    # the median of all is 1, the five before are 2: 15 clears 10x the median but not the points before
+    grad = [1.0] * 50 + [2.0] * 10
+    grad[55] = 15.0
+    assert "grad_norm_spike" not in ids(detectors.detect_log(log_of(falling(60), grad=grad), thresholds))
+    grad[55] = 21.0
+    assert "grad_norm_spike" in ids(detectors.detect_log(log_of(falling(60), grad=grad), thresholds))
