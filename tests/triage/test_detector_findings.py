@@ -522,3 +522,24 @@ def test_grad_spikes_are_ten_times_the_median_and_ten_times_the_points_before_at
     assert "grad_norm_spike" not in ids(detectors.detect_log(log_of(falling(60), grad=grad), thresholds))
     grad[55] = 21.0
     assert "grad_norm_spike" in ids(detectors.detect_log(log_of(falling(60), grad=grad), thresholds))
+
+
+def test_a_loss_whose_last_window_centres_on_zero_is_not_near_zero(thresholds):
+    # a loss that crosses zero (a DPO-style objective): the median of its last five points is exactly 0
+    train = [0.5] * 10 + [-0.1, -0.1, 0.0, 0.1, 0.1]
+    assert detectors.Smooth([Point(float(i), v) for i, v in enumerate(train)]).end_level() == 0.0
+    assert "train_loss_near_zero" not in ids(detectors.detect_log(log_of(train), thresholds))
+
+
+def test_the_onset_is_the_first_point_above_the_band_not_one_on_it(thresholds):
+    # from a minimum of 0 the band is 0 wide: the zeros after the minimum are on it, not above it
+    f = one(detectors.detect_log(log_of([0.0, 0.0, 0.0, 0.0, 0.39]), thresholds), "loss_divergence")
+    assert (f.evidence["min_step"], f.evidence["onset_step"], f.evidence["tolerance"]) == (10, 50, 0.0)
+
+
+def test_a_run_that_ends_level_with_its_start_is_not_above_it(thresholds):
+    # nine points: the first and last windows of five share the middle point, the median of both
+    train = [0.0, 0.0, 1.06, 0.88, 0.8, 0.82, 0.74, 0.78, 0.82]
+    f = one(detectors.detect_log(log_of(train), thresholds), "loss_divergence")
+    assert f.evidence["start_loss"] == f.evidence["final_loss"] == 0.8
+    assert "above where it started" not in f.detail
