@@ -132,7 +132,7 @@ def test_a_spike_reports_its_steps_count_noise_and_baseline(thresholds):
     steps = [(i + 1) * 10 for i in spikes]
     assert f.evidence == {"count": 7, "steps": steps, "noise_sigma": 0.0, "baseline_points": 21}
     assert f.where == "b.jsonl:32 (step 310)"
-    assert f.detail == ("7 training-loss spike(s) at least 50% and 6 noise units above both the running median and "
+    assert f.detail == ("7 training-loss spike(s) more than 50% and 6 noise units above both the running median and "
                         "the 21 points before (steps 310, 560, 810, 1060, 1310): a sign of an unstable learning rate "
                         "or bad batches.")
 

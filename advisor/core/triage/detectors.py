@@ -317,7 +317,7 @@ def _d_divergence(log: TrainingLog) -> list[Finding]:
             steps = ", ".join(_fmt_step(pts[i].step) for i in idx[:5])
             out.append(Finding(
                 id="loss_spike", severity="warning", where=log.where(pts[idx[0]]),
-                detail=f"{len(idx)} training-loss spike(s) at least 50% and 6 noise units above both the running "
+                detail=f"{len(idx)} training-loss spike(s) more than 50% and 6 noise units above both the running "
                        f"median and the {k} points before (steps {steps}): a sign of an unstable learning rate "
                        "or bad batches.",
                 evidence={"count": len(idx), "steps": [pts[i].step for i in idx[:20]], "noise_sigma": sm.sigma,
