@@ -429,3 +429,153 @@ def test_a_near_leak_names_the_most_similar_training_example(tmp_path):
     evals = unique(59, start=1000) + [_chat(" ".join(base), "d e f")]
     ex = one(findings(tmp_path, train, evals)[0], "train_eval_leakage").evidence["examples"]
     assert [(e["eval_line"], e["train_line"], e["kind"]) for e in ex] == [(60, 202, "near")]
+
+
+# --------------------------------------------------------------------------- the file as a whole
+def test_train_and_eval_findings_come_back_together_and_eval_alone_has_no_leakage(tmp_path):
+    found, stats = findings(tmp_path, unique(30), unique(12, start=1000))
+    assert {f.id for f in found} >= {"too_few_examples", "eval_too_small"}
+    assert stats["train"]["path"].endswith("t.jsonl") and stats["eval"]["path"].endswith("e.jsonl")
+    assert stats["train"]["records"] == 30
+    found, stats = findings(tmp_path, None, unique(12, start=1000))
+    assert stats["eval"]["leakage"] is None  # nothing to leak from: not "0 leaks"
+    f = one(found, "eval_too_small")
+    assert f.where.endswith("e.jsonl") and ":" not in f.where.rsplit("/", 1)[-1]
+
+
+def test_too_few_examples_says_so_with_its_minimum(tmp_path):
+    f = one(findings(tmp_path, unique(120))[0], "too_few_examples")
+    assert f.evidence == {"examples": 120, "minimum": 200}
+    assert f.detail == ("120 training examples (fewer than 200): too few for the model to learn the task rather than "
+                        "memorise the examples.")
+
+
+def test_errors_past_the_ten_listed_are_one_more_finding(tmp_path):
+    rows = unique(200) + ['{"messages": "x"}'] * 13
+    found, _ = findings(tmp_path, rows)
+    errs = [f for f in found if f.id == "format_error"]
+    assert len(errs) == 11
+    assert errs[0].evidence == {"line": 201, "format": "chat"} and errs[0].where.endswith("t.jsonl:201")
+    more = errs[-1]
+    assert (more.severity, more.evidence) == ("error", {"count": 13, "records": 213})
+    assert more.where.endswith("t.jsonl")
+    assert more.detail == "3 more malformed examples (13 of 213 records in all)"
+
+
+def test_token_length_stats_carry_their_figures(tmp_path):
+    rows = [json.dumps({"prompt": "p" * 8, "completion": "c" * 4})] * 3
+    f = one(findings(tmp_path, rows)[0], "token_length_stats")
+    assert f.evidence["examples"] == 3
+    assert f.evidence["input_tokens"]["max"] == 2 and f.evidence["output_tokens"]["max"] == 1
+
+
+def test_the_leak_share_is_given_to_one_place(tmp_path):
+    train = unique(300)
+    evals = unique(53, start=1000) + [_chat(*_unique(i)) for i in range(7)]  # 7 of 60: 11.7%
+    f = one(findings(tmp_path, train, evals)[0], "train_eval_leakage")
+    assert f.detail.startswith("7 of 60 eval examples (11.7%) also appear in the training set: 7 exact, 0 near")
+    assert f.detail.count(" ~ train ") == 5  # five examples named in the sentence, ten in the evidence
+
+
+def test_one_more_beyond_the_listed_is_said():
+    assert data._lines(["1", "2"], 1) == "1, 2 and 1 more"
+    assert data._lines(["1", "2"], 0) == "1, 2"
+
+
+def test_two_system_prompts_are_already_inconsistent(tmp_path):
+    rows = [_with_system(i, "A.") for i in range(20)] + [_with_system(20, "B.")]
+    f = one(findings(tmp_path, rows)[0], "inconsistent_system_prompt")
+    assert f.evidence["variants"] == 2 and f.where.endswith("t.jsonl:21")
+
+
+def test_five_variants_stay_a_warning_whatever_the_top_share(tmp_path):
+    rows = [_with_system(i, "Main.") for i in range(246)] + [_with_system(400 + i, f"Rare {i}.") for i in range(4)]
+    f = one(findings(tmp_path, rows)[0], "inconsistent_system_prompt")
+    assert (f.evidence["variants"], f.severity) == (5, "warning")  # 246 of 250 is over 98%, but five is few
+
+
+# --------------------------------------------------------------------------- reading the file
+def test_a_file_that_is_not_utf8_names_the_byte_and_the_file(tmp_path):
+    from advisor.errors import UserError
+
+    p = tmp_path / "d.jsonl"
+    p.write_bytes(b'{"text": "ok"}\n{"text": "caf\xe9"}\n')
+    with pytest.raises(UserError) as e:
+        list(data.iter_records(str(p)))
+    assert e.value.message == "not UTF-8 text (byte 28)" and e.value.file == str(p)  # 15 + 13 bytes before it
+
+
+def test_an_empty_file_is_a_user_error_naming_it(tmp_path):
+    from advisor.errors import UserError
+
+    p = tmp_path / "t.jsonl"
+    p.write_text("\n\n")
+    with pytest.raises(UserError) as e:
+        findings(tmp_path, ["", ""])
+    assert e.value.file == str(p)
+    assert e.value.message == "no examples in this file: expected JSONL (one JSON object a line) or a JSON array"
+
+
+def test_a_json_array_after_blank_lines_is_read_as_an_array_with_its_lines(tmp_path):
+    p = tmp_path / "d.json"
+    p.write_text('\n\n  [\n  {"text": "a"},\n  {"text": "b"}\n]\n')
+    assert [(ln, obj) for ln, obj, _ in data.iter_records(str(p))] == [(4, {"text": "a"}), (5, {"text": "b"})]
+
+
+def test_an_array_that_is_never_closed_or_breaks_off_says_so(tmp_path):
+    p = tmp_path / "d.json"
+    p.write_text('[\n{"text": "a"},\n{"text": "b"}\n')
+    *_, (line, obj, err) = data.iter_records(str(p))
+    assert obj is None and err == "not valid JSON (the array is not closed with ']')"
+    p.write_text('[\n{"text": "a"},\n{"text": b}\n]\n')
+    got = list(data.iter_records(str(p)))
+    assert got[0] == (2, {"text": "a"}, None)
+    line, obj, err = got[1]
+    assert (line, obj) == (3, None)
+    assert err.startswith("not valid JSON (") and err.endswith("); the rest of the array was not read")
+    assert "malformed JSON" not in err and " at column " in err
+
+
+def test_progress_is_told_every_2000_lines_and_the_rest_at_the_end(tmp_path):
+    p = tmp_path / "d.jsonl"
+    line = '{"text": "abc"}\n'
+    p.write_text(line * 4500)
+    calls = []
+    assert len(list(data.iter_records(str(p), calls.append))) == 4500
+    assert calls == [2000 * len(line), 2000 * len(line), 500 * len(line)]
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("prompt=q,completion=", "--fields: expected ROLE=KEY pairs separated by commas (got 'completion=')"),
+    ("prompt=q,answer=a", "--fields: unknown role 'answer'; expected one of: prompt, completion, system, rejected"),
+    ("system=s", "--fields: missing prompt and completion (e.g. --fields prompt=question,completion=answer)"),
+])
+def test_fields_spec_errors_say_what_is_expected(spec, message):
+    from advisor.errors import UserError
+
+    with pytest.raises(UserError) as e:
+        data.parse_fields(spec)
+    assert e.value.message == message
+
+
+def test_a_fields_key_may_itself_hold_an_equals_sign():
+    assert data.parse_fields("prompt=q=1, completion = a") == {"prompt": "q=1", "completion": "a"}
+
+
+@pytest.mark.parametrize("obj, expect", [
+    ({"contents": [{"role": "model", "parts": [{"text": "y"}]}], "systemInstruction": "just a string"},
+     ("", "y", None, None)),
+    ({"contents": [{"role": "model", "parts": [{"text": "y"}]}],
+      "systemInstruction": {"parts": [{"text": "S"}, {"inline_data": {}}]}}, ("", "y", "S ", None)),
+    ({"input": {"messages": [{"role": "developer", "content": "D"}, {"role": "system", "content": "S"},
+                             {"role": "user", "content": "Q"}, {"role": "user", "content": "Q2"}]},
+      "preferred_output": [{"role": "assistant", "content": "A"}],
+      "non_preferred_output": [{"role": "assistant", "content": "B"}]}, ("user: Q\nuser: Q2", "A", "D\nS", "B")),
+    ({"chosen": [{"role": "developer", "content": "D"}, {"role": "user", "content": "Q"},
+                 {"role": "assistant", "content": "A"}],
+      "rejected": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "B"}]},
+     ("user: Q", "A", None, "B")),
+])
+def test_system_parts_of_gemini_dpo_and_implicit_preference_rows(obj, expect):
+    ex = data._extract(obj, data._detect(obj), 1)
+    assert (ex.input, ex.output, ex.system, ex.rejected) == expect
