@@ -579,3 +579,83 @@ def test_a_fields_key_may_itself_hold_an_equals_sign():
 def test_system_parts_of_gemini_dpo_and_implicit_preference_rows(obj, expect):
     ex = data._extract(obj, data._detect(obj), 1)
     assert (ex.input, ex.output, ex.system, ex.rejected) == expect
+
+
+# --------------------------------------------------------------------------- pairs: mixed kinds, key order, wordless rows
+def test_fields_mixing_preference_and_plain_rows_report_both_kinds_of_conflict(tmp_path):
+    fields = {"prompt": "q", "completion": "a", "rejected": "r"}
+    rows = [json.dumps({"q": q, "a": a}) for q, a in (_unique(i) for i in range(200))]
+    rows.append(json.dumps({"q": "pick one", "a": "left", "r": "right"}))   # 201
+    rows.append(json.dumps({"q": "pick one", "a": "right", "r": "left"}))   # 202: 201 ranked the other way
+    rows.append(json.dumps({"q": _unique(4)[0], "a": "a different answer"}))  # 203: contradicts 5
+    from advisor.core.triage.runbook import load_runbook
+
+    p = _write(tmp_path / "t.jsonl", rows)
+    found, stats = data.check_datasets(p, None, load_runbook().thresholds, None, fields)
+    f = one(found, "conflicting_labels")
+    assert f.evidence["pairs"] == [[202, 201, "the same two answers ranked both ways"],
+                                   [203, 5, "same input, different output"]]
+    assert f.evidence["count"] == 2
+
+
+def test_a_reversed_pair_is_found_whichever_way_its_keys_sort(tmp_path):
+    for last in (True, False):
+        # two rows only: the reversed pair's key is the larger or the smaller of the two
+        i = next(i for i in range(200) if (data._key64(f"q{i}", "b", "a") > data._key64(f"q{i}", "a", "b")) is last)
+        rows = [_pref(f"q{i}", "a", "b"), _pref(f"q{i}", "b", "a")]
+        f = one(findings(tmp_path, rows)[0], "conflicting_labels")
+        assert f.evidence["pairs"] == [[2, 1, "the same two answers ranked both ways"]]
+
+
+def test_a_copy_of_a_reversed_pair_is_a_duplicate_not_a_second_conflict(tmp_path):
+    rows = [_pref(*_unique(i), _unique(500 + i)[1]) for i in range(200)]
+    q, a = _unique(3)
+    rows += [_pref(q, _unique(503)[1], a)] * 2  # 201 reverses 4; 202 repeats 201
+    found, _ = findings(tmp_path, rows)
+    assert one(found, "conflicting_labels").evidence["count"] == 1
+    assert one(found, "exact_duplicate").evidence["pairs"] == [(202, 201)]
+
+
+def test_outputs_without_words_are_read_and_never_near_anything(tmp_path):
+    rows = [json.dumps({"text": " ".join(_unique(i))}) for i in range(200)]
+    rows[100:100] = [json.dumps({"text": t}) for t in ("!!!", "???", "...")]  # lines 101..103: no words
+    found, stats = findings(tmp_path, rows)
+    assert stats["train"]["examples"] == 203
+    assert "near_duplicate" not in [f.id for f in found]
+
+
+def test_four_word_outputs_have_a_style(tmp_path):
+    rows = [_chat(_unique(i)[0], "i cannot help that") for i in range(20)]
+    assert one(findings(tmp_path, rows)[0], "single_style").evidence["count"] == 20
+
+
+def test_a_near_duplicate_names_its_closest_earlier_example(tmp_path):
+    base = [f"t{j}" for j in range(40)]
+    far = " ".join(base[:-3] + ["x1", "x2", "x3"])
+    close = " ".join(base[:-1] + ["x9"])
+    rows = unique(200) + [_chat(far, "same reply"), _chat(close, "same reply"), _chat(" ".join(base), "same reply")]
+    pairs = one(findings(tmp_path, rows)[0], "near_duplicate").evidence["pairs"]
+    assert [p[:2] for p in pairs if p[0] == 203] == [[203, 202]]
+    assert all(round(p[2], 2) == p[2] for p in pairs)  # similarities to two places
+
+
+def test_an_eval_example_with_a_training_input_leaks_whatever_its_answer(tmp_path):
+    train = unique(200)
+    evals = unique(59, start=1000) + [_chat(_unique(8)[0], "a new answer to an old question")]
+    ex = one(findings(tmp_path, train, evals)[0], "train_eval_leakage").evidence["examples"]
+    assert ex == [{"eval_line": 60, "train_line": 9, "kind": "exact", "similarity": 1.0}]
+
+
+def test_a_loosely_similar_eval_example_is_not_a_leak(tmp_path):
+    base = [f"t{j}" for j in range(40)]
+    train = unique(200) + [_chat(" ".join(base), "reply")]
+    half = " ".join(base[:20] + [f"y{j}" for j in range(20)])  # half the words changed
+    evals = unique(59, start=1000) + [_chat(half, "reply")]
+    assert "train_eval_leakage" not in [f.id for f in findings(tmp_path, train, evals)[0]]
+
+
+def test_leak_examples_are_kept_up_to_ten(tmp_path):
+    train = unique(300)
+    evals = unique(87, start=1000) + [_chat(*_unique(i)) for i in range(13)]
+    f = one(findings(tmp_path, train, evals)[0], "train_eval_leakage")
+    assert len(f.evidence["examples"]) == 10 and f.evidence["exact"] == 13
