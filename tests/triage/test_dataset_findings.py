@@ -659,3 +659,12 @@ def test_leak_examples_are_kept_up_to_ten(tmp_path):
     evals = unique(87, start=1000) + [_chat(*_unique(i)) for i in range(13)]
     f = one(findings(tmp_path, train, evals)[0], "train_eval_leakage")
     assert len(f.evidence["examples"]) == 10 and f.evidence["exact"] == 13
+
+
+def test_the_stats_count_empty_outputs_and_p95_is_the_95th_percentile(tmp_path):
+    rows = [json.dumps({"prompt": "p" * (400 if i >= 95 else 4), "completion": "" if i < 3 else "c"})
+            for i in range(100)]
+    stats = findings(tmp_path, rows)[1]["train"]
+    assert stats["empty_outputs"] == 3
+    # 95 inputs of 1 token, 5 of 100: numpy's linear p95 sits 5% of the way into the top group
+    assert stats["input_tokens"]["p95"] == int(1 + 0.05 * 99)

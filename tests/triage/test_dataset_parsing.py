@@ -143,6 +143,7 @@ ROLES = "assistant, developer, function, system, tool, user"
     ({"messages": [U]}, "no assistant message: there is nothing to learn from this example"),
     ({"messages": [U, A, U]}, "the last message is from 'user': the example must end with the assistant's reply"),
     ({"prompt": 5, "completion": "C"}, "'prompt' must be a string or a list of messages (got int)"),
+    ({"prompt": ["x"], "completion": "C"}, "prompt[0] must be an object with 'role' and 'content'"),
     ({"prompt": "P", "completion": [{"role": "x", "content": ""}]},
      f"completion[0].role 'x' is not one of: {ROLES}"),
     ({"instruction": 5, "output": "3"}, "'instruction' must be a string (got int)"),
