@@ -118,11 +118,12 @@ def survivor_diffs(work: Path, names: list[str]) -> dict[str, str]:
                 funcs[node.name] = "\n".join(lines[node.lineno - 1: node.end_lineno])
         for name in wanted:
             fn = name.rsplit(".", 1)[1]
-            orig = fn.rsplit("__mutmut_", 1)[0] + "__mutmut_orig"
+            base = fn.rsplit("__mutmut_", 1)[0]
+            orig = base + "__mutmut_orig"
             if fn not in funcs or orig not in funcs:
                 continue
-            a = funcs[orig].replace(orig, fn.rsplit("__mutmut_", 1)[0]).splitlines()
-            b = funcs[fn].replace(fn, fn.rsplit("__mutmut_", 1)[0]).splitlines()
+            a = funcs[orig].replace(orig, base).splitlines()
+            b = funcs[fn].replace(fn, base).splitlines()
             got[name] = "\n".join(difflib.unified_diff(a, b, rel, rel, n=1, lineterm="")) + "\n"
     return got
 
