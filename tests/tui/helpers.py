@@ -153,6 +153,16 @@ async def wait_for(pilot: Pilot, predicate, what: str, tries: int = 100):
     raise AssertionError(f"timed out waiting for {what} (screen: {type(pilot.app.screen).__name__})")
 
 
+async def painted_footer(pilot: Pilot, must_show: str) -> str:
+    """The bottom row once it shows ``must_show``: the footer paints frames after its screen mounts."""
+
+    def bottom() -> str:
+        rows = screen_text(pilot.app).splitlines()
+        return rows[-1] if rows and must_show in rows[-1] else ""
+
+    return await wait_for(pilot, bottom, f"the footer to show {must_show!r}")
+
+
 def save_finished_session(kb: Any, data_dir: Any, values: dict[str, Any] = EXPECTED_VALUES) -> Any:
     """Save a finished session answered with ``values`` (the rest "I don't know"), as walking the interview would.
 

@@ -111,11 +111,10 @@ async def test_readable_at_every_size(make_app, kb, size):
             # Too narrow for a panel beside the question: one line of leaning, the panel on ctrl+l.
             assert not panel.display and "Fine-tuning: " in text and "Current leaning" not in text
             await pilot.press("ctrl+l")
-            await pilot.pause()
-            text = screen_text(app)
+            text = await wait_for(pilot, lambda: "Current leaning" in screen_text(app) and screen_text(app), "the panel")
             assert panel.display and panel.region.width == size[0] and "Current leaning" in text
             await pilot.press("ctrl+l")
-            await pilot.pause()
+            await wait_for(pilot, lambda: "Current leaning" not in screen_text(app), "the panel to close")
             assert not panel.display and form.question.prompt in screen_text(app)
             await pilot.press("2")  # the choices have the keyboard again
             form = await current_form(pilot)
@@ -138,8 +137,7 @@ async def test_the_leaning_panel_at_80_columns_reads_whole_rules(make_app, kb):
             await answer(pilot, SCRIPT[form.question.key])
         await current_form(pilot)
         await pilot.press("ctrl+l")
-        await pilot.pause()
-        text = screen_text(app)
+        text = await wait_for(pilot, lambda: "Current leaning" in screen_text(app) and screen_text(app), "the panel")
         titles = [r.title for o in app.screen.assessment.options[:3] for r in o.reasons]
         assert titles, "some rule fired"
         fitting = [t for t in titles if len(t) <= 70]

@@ -7,7 +7,7 @@ from advisor.interview.flow import Interview
 from advisor.interview.session import Session
 from advisor.tui.screens.result import ResultScreen
 
-from .helpers import EXPECTED_VALUES, screen_text, wait_for
+from .helpers import EXPECTED_VALUES, painted_footer, wait_for
 from .test_interview import plain
 
 
@@ -45,8 +45,7 @@ async def test_every_result_key_is_in_the_footer_at_80_columns(make_app, kb):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _result(pilot, kb, EXPECTED_VALUES, list(EXPECTED_VALUES))
-        await pilot.pause()
-        footer = screen_text(app).splitlines()[-1]
+        footer = await painted_footer(pilot, "palette")
         for key, label in (("m", "Record"), ("j", "JSON"), ("s", "Answers"), ("a", "Edit"), ("t", "Test"),
                            ("b", "Questions"), ("esc", "Home"), ("F1", "Help"), ("^p", "palette")):
             assert f"{key} {label}" in footer, f"{key} {label} is not in the footer: {footer!r}"

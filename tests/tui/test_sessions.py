@@ -206,7 +206,7 @@ async def test_the_session_list_shows_when_and_where_in_words(make_app, kb, sess
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("4")
         await wait_for(pilot, lambda: isinstance(app.screen, OpenSessionScreen), "the list")
-        await pilot.pause()
+        await wait_for(pilot, lambda: "saved " in screen_text(app), "the list's rows")
         text = " ".join(screen_text(app).split())
         assert "saved today " in text, text
         assert "+00:00" not in text and "T0" not in text, "no raw ISO timestamp"

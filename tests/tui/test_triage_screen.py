@@ -12,7 +12,7 @@ from advisor.tui.screens.triage import TriageScreen
 from tests.conftest import run_cli
 from tests.triage.conftest import DATASETS, LOGS
 
-from .helpers import screen_text, wait_for
+from .helpers import painted_footer, screen_text, wait_for
 
 OVERFIT = LOGS / "hf_overfit" / "trainer_state.json"
 
@@ -53,7 +53,7 @@ async def test_title_and_keys_switch_the_result_tabs(make_app):
         await pilot.press("f4")
         await pilot.pause()
         assert app.focused is screen.query_one("#triage-findings", DataTable), "the table takes the keyboard"
-        footer = screen_text(app).splitlines()[-1]
+        footer = await painted_footer(pilot, "F1 Help")
         assert "F2 Causes" in footer and "F4 Findings" in footer and "^s Save" in footer and "F1 Help" in footer
 
 
