@@ -162,6 +162,8 @@ def test_the_short_verdict_says_the_same_as_the_reason(kb):
     assert any(o.reasons for o in base.options)
     nothing = decide(Answers(), kb)  # no rule fired: every lever at 0
     assert verdict_short(nothing) == "not yet (all tied at 0)" and "every lever ties at 0" in verdict_reason(nothing)
+    said = verdict_reason(nothing)
+    assert said[:1].islower() and not [w for w in said.split() if len(w) > 2 and w.isupper()]
     blocker = [BlockerHit(id="b", check="Labelled examples", text="", fix="", source="")]
     gate = GateHit(id="g", lever="fine_tune", title="No labelled data", text="", lift="", source="")
     other_gate = gate.model_copy(update={"lever": "rag"})
@@ -175,7 +177,12 @@ def test_the_short_verdict_says_the_same_as_the_reason(kb):
     for update, short, reason in cases:
         a = base.model_copy(update={"verdict": "not_yet", **update})
         assert verdict_short(a) == short, update
-        assert reason in verdict_reason(a), update
+        said = verdict_reason(a)
+        assert reason in said, update
+        # A clause the record and the screens put after "Not yet: ": lower case, no shouting, no full stop.
+        assert said[:1].islower() and not said.endswith(".") and not [w for w in said.split() if len(w) > 2 and w.isupper()]
+        if update.get("gates") == [gate]:
+            assert said.endswith(": no labelled data"), "the gate is named, as a clause"
     ready = base.model_copy(update={"verdict": "ready", "primary": "fine_tune"})
     assert verdict_short(ready) == "ready" and "no gate holds it" in verdict_reason(ready)
     other = base.model_copy(update={"verdict": "not_recommended"})

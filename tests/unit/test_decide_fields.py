@@ -1,0 +1,132 @@
+"""What an assessment lists beside its verdict, checked against each field's definition on varied answers.
+
+The levers' waiting rules, the questions the interview skipped, and the reasons for the chosen
+fine-tuning method: each is re-derived here from the knowledge base and the answers, the way
+docs/formats.md defines it, on the fixtures, the scenarios and seeded variations of them.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from advisor.core.answers import is_unknown
+from advisor.core.decide import decide
+from advisor.core.knowledge import load_knowledge
+from tests.unit.test_path_to_ready import varied_answers
+
+TIE_ORDER = ["lora", "qlora", "sft", "preference"]  # docs/decide.md: ties go to the cheaper, more reversible method
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return load_knowledge()
+
+
+@pytest.fixture(scope="module")
+def assessed(kb):
+    return [decide(a, kb) for a in varied_answers(kb, 120, seed=3)]
+
+
+def test_a_lever_waits_only_on_fit_rules_the_interview_can_still_settle(assessed, kb):
+    waiting_seen = 0
+    for a in assessed:
+        facts = a.answers.flat()
+        asked = {q.key for q in kb.questions if q.should_ask(facts)}
+        for o in a.options:
+            expected = [r.id for r in kb.rules
+                        if r.role == "fit" and o.id in r.effects and r.when.evaluate(facts) is None
+                        and not all(k.startswith("evidence.") for k in r.when.keys())
+                        and any(is_unknown(facts.get(k)) and k in asked for k in r.when.keys())]
+            assert o.pending == expected, (o.id, o.pending, expected)
+            waiting_seen += bool(expected)
+    assert waiting_seen >= 20
+
+
+def test_a_skipped_question_lists_the_checks_it_leaves_open_and_what_it_could_change(assessed, kb):
+    seen = {"checks": 0, "could_change": 0}
+    for a in assessed:
+        facts = a.answers.flat()
+        skipped = [q for q in kb.questions if not q.should_ask(facts) and is_unknown(facts.get(q.key))]
+        assert [n.key for n in a.not_asked] == [q.key for q in skipped]
+        open_checks = [u.id for u in a.unverified if kb.blocker(u.id)]  # (pending gates are listed there too)
+        for n, q in zip(a.not_asked, skipped):
+            assert n.prompt == q.prompt and n.because == sorted(q.ask_if.keys())
+            pending_gates = [g.id for g in kb.gates if g.when.evaluate(facts) is None and q.key in g.when.keys()]
+            assert n.checks == [i for i in open_checks if q.key in kb.blocker(i).when.keys()] + pending_gates
+            labels = {q.label_for(v) for v in q.choice_values()} if q.kind in ("choice", "bool") else None
+            for line in n.could_change:
+                m = re.fullmatch(r"“(.+?)”: the (plan would lead with|fine-tuning verdict would be) .+", line)
+                assert m, line
+                assert labels is None or m.group(1) in labels, (q.key, line)
+            seen["checks"] += bool(n.checks)
+            seen["could_change"] += bool(n.could_change)
+    assert all(seen.values()), seen
+
+
+def test_an_open_questions_what_ifs_name_an_answer_it_could_take(assessed, kb):
+    seen = 0
+    for a in assessed:
+        for u in a.unknowns:
+            q = kb.question(u.key)
+            labels = {q.label_for(v) for v in q.choice_values()} if q.kind in ("choice", "bool") else None
+            for line in u.could_change:
+                m = re.fullmatch(r"“(.+?)”: the (plan would lead with|fine-tuning verdict would be) .+", line)
+                assert m, line
+                assert labels is None or m.group(1) in labels, (q.key, line)
+                if labels is None:
+                    float(m.group(1))  # a number, not "None"
+                seen += 1
+    assert seen >= 20
+
+
+def test_the_method_is_the_best_scored_and_its_reasons_are_every_rule_that_backs_it(assessed, kb):
+    methods = set()
+    for a in assessed:
+        if a.verdict == "not_recommended":
+            assert a.fine_tune_method is None and a.method_reasons == []
+            continue
+        facts = a.answers.flat()
+        fired = [r for r in kb.rules if r.when.evaluate(facts) is True]
+        assert a.method_scores == {m: sum(r.method.get(m, 0) for r in fired) for m in TIE_ORDER}
+        best = max(a.method_scores.values())
+        assert a.fine_tune_method == next(m for m in TIE_ORDER if a.method_scores[m] == best)
+        backing = [r.id for r in kb.rules if r.method.get(a.fine_tune_method, 0) > 0 and r.when.evaluate(facts) is True]
+        assert [r.rule for r in a.method_reasons] == backing
+        assert [r.weight for r in a.method_reasons] == [kb.rule(i).method[a.fine_tune_method] for i in backing]
+        methods.add(a.fine_tune_method)
+    assert {"lora", "sft"} <= methods
+
+
+@pytest.fixture(scope="module")
+def with_what_ifs(kb, assessed):
+    """The sample and, for every third assessment, the answers of each of its what-ifs (scores a step apart)."""
+    more = [decide(a.answers.with_answer(c.key, c.alternative), kb, counterfactuals=False)
+            for a in assessed[::3] for c in a.counterfactuals]
+    return [*assessed, *more]
+
+
+def test_the_lead_and_the_verdict_follow_the_scores_as_docs_decide_md_says(with_what_ifs, kb):
+    """docs/decide.md, steps 5-6: the best-scored lever no gate holds leads (the cheaper on a tie, prompting when
+    nothing scores); fine-tuning not leading is ``not_yet`` when a gate holds it and it scores at least the lead
+    or when it ties the lead, and ``not_recommended`` when the lead scores more."""
+    priority = {o.id: o.priority for o in kb.options}
+    kinds = set()
+    for a in with_what_ifs:
+        scores = {o.id: o.score for o in a.options}
+        gated = {o.id for o in a.options if o.gated_by}
+        ranked = sorted(scores, key=lambda o: (-scores[o], priority[o]))
+        lead = next((o for o in ranked if o not in gated and scores[o] > 0), "prompt_engineering")
+        assert a.primary == lead, (a.primary, scores, gated)
+        ft, best = scores["fine_tune"], scores[lead]
+        if lead == "fine_tune":
+            kind = "ready" if not (a.blockers or a.unverified) else "not_yet"
+        elif "fine_tune" in gated and ft >= best:
+            kind = "not_yet"
+        else:
+            kind = "not_yet" if ft == best else "not_recommended"
+        assert a.verdict == kind, (a.verdict, kind, scores, gated)
+        kinds.add((lead == "fine_tune", "fine_tune" in gated, (ft > best) - (ft < best), a.verdict))
+    # Ties and near misses both happen: half-point scores a point apart, equal scores, gated leads.
+    assert {(False, False, -1, "not_recommended"), (False, False, 0, "not_yet"), (False, True, 1, "not_yet")} <= kinds, kinds
