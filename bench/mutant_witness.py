@@ -165,16 +165,24 @@ def survivors(work: Path) -> list[str]:
     return [m.group(1) for m in re.finditer(r"^\s*(\S+__mutmut_\d+): survived", out, re.M)]
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def witness_args(doc: str, module: str, count: str, default: int, what: str, extra=None):
+    """The command line both witness scripts take, and the survivors of ``module`` it selects."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("work", type=Path, help="the folder bench/mutation.py --keep left")
-    ap.add_argument("--logs", type=int, default=5000, help="random logs tried per mutant (default 5000)")
+    ap.add_argument(f"--{count}", type=int, default=default, help=f"{what} tried per mutant (default {default})")
     ap.add_argument("--only", action="append", default=[], metavar="GLOB", help="survivors whose name matches")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--show", action="store_true", help="print each witness log's series and what differed")
+    if extra:
+        extra(ap)
     args = ap.parse_args()
-    names = [n for n in survivors(args.work) if ".detectors." in n
+    names = [n for n in survivors(args.work) if f".{module}." in n
              and (not args.only or any(fnmatch.fnmatch(n, g) for g in args.only))]
+    return args, names
+
+
+def main() -> int:
+    args, names = witness_args(__doc__, "detectors", "logs", 5000, "random logs", extra=lambda ap: ap.add_argument(
+        "--show", action="store_true", help="print each witness log's series and what differed"))
     if not names:
         print("no surviving detector mutant there", file=sys.stderr)
         return 1
