@@ -106,13 +106,20 @@ class _FileProgress:
 
     The bar appears only once a read has taken a second (big logs and
     datasets), so quick runs print nothing extra; rich is imported then too.
+    ``ADVISOR_PROGRESS_DELAY`` (seconds) moves that second: 0 shows the bar
+    from the first update, whatever the machine's speed.
     """
 
     DELAY = 1.0
 
     def __init__(self) -> None:
+        import os
         import time
 
+        try:
+            self._delay = max(0.0, float(os.environ.get("ADVISOR_PROGRESS_DELAY", self.DELAY)))
+        except ValueError:  # not a number: the default, as for any unusable setting of the terminal's
+            self._delay = self.DELAY
         self._clock = time.monotonic
         self._bar = None
         self._task = None
@@ -139,7 +146,7 @@ class _FileProgress:
 
     def update(self, n: int = 1) -> None:
         self._done += n
-        if self._bar is None and self._clock() - self._t0 >= self.DELAY:
+        if self._bar is None and self._clock() - self._t0 >= self._delay:
             self._show()
         elif self._bar is not None:
             self._bar.advance(self._task, n)

@@ -56,7 +56,7 @@ def test_a_terminal_gets_colour_and_no_color_gets_none():
     coloured = _in_pty(args, {})
     assert ESC in coloured, "on a colour terminal the report is styled (else this test proves nothing)"
     for env in ({"NO_COLOR": "1"}, {"TERM": "dumb"}):
-        out = _in_pty(args, env)
+        out = _in_pty(args, {**now, **env})
         assert ESC not in out, f"escape codes with {env}: {out[:200]!r}"
         assert b"Best checkpoint" in out and b"step 300" in out
 
@@ -149,17 +149,21 @@ def test_text_summary_says_how_many_rules_it_leaves_out():
 
 def test_a_long_log_read_shows_progress_in_a_terminal_and_none_when_plain(tmp_path):
     """A trainer_state.json that takes seconds to read draws a bar on a terminal's stderr; NO_COLOR,
-    TERM=dumb and a pipe get none (the bar is escape codes redrawn in place)."""
+    TERM=dumb and a pipe get none (the bar is escape codes redrawn in place).
+
+    The bar waits for a read to take a second; a fast machine reads the file in less, so the test
+    sets that wait to 0 (ADVISOR_PROGRESS_DELAY) and counts on what it controls, not the clock."""
     sys.path.insert(0, str(ROOT))
     from bench.triage_logs import write_trainer_state
 
     big = tmp_path / "trainer_state.json"
     write_trainer_state(big, 250_000)  # about 40 MB: streamed, and read for more than the bar's one-second delay
     args = ["triage", "--log", str(big), "--format", "json", "-o", str(tmp_path / "report.json")]
-    shown = _in_pty(args, {})
+    now = {"ADVISOR_PROGRESS_DELAY": "0"}
+    shown = _in_pty(args, now)
     assert b"reading trainer_state.json" in shown and b"%" in shown, shown[:300]
     for env in ({"NO_COLOR": "1"}, {"TERM": "dumb"}):
-        out = _in_pty(args, env)
+        out = _in_pty(args, {**now, **env})
         assert b"reading" not in out and ESC not in out, f"progress with {env}: {out[:200]!r}"
-    r = run_cli(*args)
+    r = run_cli(*args, env=now)
     assert r.returncode == 0 and "reading" not in r.stderr and "\x1b" not in r.stderr
