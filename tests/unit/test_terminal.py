@@ -56,7 +56,7 @@ def test_a_terminal_gets_colour_and_no_color_gets_none():
     coloured = _in_pty(args, {})
     assert ESC in coloured, "on a colour terminal the report is styled (else this test proves nothing)"
     for env in ({"NO_COLOR": "1"}, {"TERM": "dumb"}):
-        out = _in_pty(args, {**now, **env})
+        out = _in_pty(args, env)
         assert ESC not in out, f"escape codes with {env}: {out[:200]!r}"
         assert b"Best checkpoint" in out and b"step 300" in out
 
