@@ -118,7 +118,7 @@ class _FileProgress:
 
         try:
             self._delay = max(0.0, float(os.environ.get("ADVISOR_PROGRESS_DELAY", self.DELAY)))
-        except ValueError:  # not a number: the default, as for any unusable setting of the terminal's
+        except ValueError:  # not a number: keep the default second
             self._delay = self.DELAY
         self._clock = time.monotonic
         self._bar = None

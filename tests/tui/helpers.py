@@ -153,6 +153,11 @@ async def wait_for(pilot: Pilot, predicate, what: str, tries: int = 100):
     raise AssertionError(f"timed out waiting for {what} (screen: {type(pilot.app.screen).__name__})")
 
 
+async def screen_showing(pilot: Pilot, needle: str, what: str) -> str:
+    """The screen's text once it shows ``needle`` (a panel or a list paints frames after the key that opens it)."""
+    return await wait_for(pilot, lambda: needle in (text := screen_text(pilot.app)) and text, what)
+
+
 async def painted_footer(pilot: Pilot, must_show: str) -> str:
     """The bottom row once it shows ``must_show``: the footer paints frames after its screen mounts."""
 

@@ -11,7 +11,7 @@ from advisor.tui.screens.dialogs import OpenSessionScreen
 from advisor.tui.screens.home import HomeScreen
 from advisor.tui.screens.interview import InterviewScreen
 
-from .helpers import current_form, screen_text, wait_for
+from .helpers import current_form, screen_showing, screen_text, wait_for
 
 PATHS = {
     "decide": ("Decide whether to fine-tune", None),
@@ -27,7 +27,7 @@ async def test_home_lists_four_paths_and_says_which_are_not_there_yet(make_app):
         assert isinstance(app.screen, HomeScreen)
         menu = app.screen.query_one("#home-menu", OptionList)
         assert [menu.get_option_at_index(i).id for i in range(menu.option_count)] == list(PATHS)
-        text = await wait_for(pilot, lambda: "New interview" in screen_text(app) and screen_text(app), "the footer")
+        text = await screen_showing(pilot, "New interview", "the footer")
         for pid, (title, module) in PATHS.items():
             assert title in text
             label = menu.get_option(pid).prompt.plain
@@ -111,7 +111,7 @@ async def test_readable_at_every_size(make_app, kb, size):
             # Too narrow for a panel beside the question: one line of leaning, the panel on ctrl+l.
             assert not panel.display and "Fine-tuning: " in text and "Current leaning" not in text
             await pilot.press("ctrl+l")
-            text = await wait_for(pilot, lambda: "Current leaning" in screen_text(app) and screen_text(app), "the panel")
+            text = await screen_showing(pilot, "Current leaning", "the panel")
             assert panel.display and panel.region.width == size[0] and "Current leaning" in text
             await pilot.press("ctrl+l")
             await wait_for(pilot, lambda: "Current leaning" not in screen_text(app), "the panel to close")
@@ -137,7 +137,7 @@ async def test_the_leaning_panel_at_80_columns_reads_whole_rules(make_app, kb):
             await answer(pilot, SCRIPT[form.question.key])
         await current_form(pilot)
         await pilot.press("ctrl+l")
-        text = await wait_for(pilot, lambda: "Current leaning" in screen_text(app) and screen_text(app), "the panel")
+        text = await screen_showing(pilot, "Current leaning", "the panel")
         titles = [r.title for o in app.screen.assessment.options[:3] for r in o.reasons]
         assert titles, "some rule fired"
         fitting = [t for t in titles if len(t) <= 70]

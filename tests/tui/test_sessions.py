@@ -18,7 +18,7 @@ from advisor.tui.screens.interview import InterviewScreen
 from advisor.tui.screens.result import ResultScreen
 from advisor.tui.widgets.question import ChoiceList
 
-from .helpers import EXPECTED_VALUES, SCRIPT, answer, current_form, screen_text, wait_for
+from .helpers import EXPECTED_VALUES, SCRIPT, answer, current_form, screen_showing, screen_text, wait_for
 
 FIRST = [
     "task.description", "task.type", "task.metric_defined", "task.narrow_and_repeatable", "task.min_delta",
@@ -206,8 +206,7 @@ async def test_the_session_list_shows_when_and_where_in_words(make_app, kb, sess
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("4")
         await wait_for(pilot, lambda: isinstance(app.screen, OpenSessionScreen), "the list")
-        await wait_for(pilot, lambda: "saved " in screen_text(app), "the list's rows")
-        text = " ".join(screen_text(app).split())
+        text = " ".join((await screen_showing(pilot, "saved ", "the list's rows")).split())
         assert "saved today " in text, text
         assert "+00:00" not in text and "T0" not in text, "no raw ISO timestamp"
         assert f"stopped at “{kb.question(FIRST[3]).prompt[:30]}" in text, text

@@ -31,12 +31,8 @@ def varied_answers(kb, n: int, seed: int = 7):
     bases = [load_answers(str(p)) for p in GOOD] + [load_scenario(p)[1] for p in SCENARIOS]
     rng = random.Random(seed)
     questions = [q for q in kb.questions if q.kind != "text"]
-    # The invoice extractor with its task type and the pace of its facts unknown: a path where a
-    # change made for one check (retrieval, for fresh knowledge) is spared by a later one.
-    spare = load_answers(str(INVOICE)).with_answer("task.type", None).with_answer("knowledge.change_rate", None)
     # Questions the interview skips, left unanswered: each fixture with no examples (so no quality,
     # share, ...) or no test cases, and each main cause with the follow-ups it may skip.
-    invoice = load_answers(str(INVOICE))
     skipped = []
     follow_ups = {"data.examples": ["data.quality", "data.representative", "data.synthetic_share",
                                     "data.source_diversity", "data.current"],
@@ -47,12 +43,13 @@ def varied_answers(kb, n: int, seed: int = 7):
             for key in dependents:
                 a = a.with_answer(key, None)
             skipped.append(a)
-    broad = load_scenario(next(p for p in SCENARIOS if p.stem == "09_broad_job"))[1]  # prompting close behind
+    invoice = bases[GOOD.index(INVOICE)]
+    broad = bases[len(GOOD) + [p.stem for p in SCENARIOS].index("09_broad_job")]  # prompting close behind
     for base in (invoice, broad):
         for cause in kb.question("failure.main_cause").choice_values():
             skipped.append(base.with_answer("failure.main_cause", cause)
                            .with_answer("failure.same_input_same_wrong_output", None).with_answer("failure.tone_goal", None))
-    out = [*bases, spare, *skipped]
+    out = [*bases, _spared(), *skipped]
     for _ in range(n):
         a = rng.choice(bases)
         for q in rng.sample(questions, rng.randint(1, 5)):
@@ -66,6 +63,12 @@ def varied_answers(kb, n: int, seed: int = 7):
             a = a.with_answer(q.key, value)
         out.append(a)
     return out
+
+
+def _spared():
+    """The invoice extractor with its task type and the pace of its facts unknown: a path where a
+    change made for one check (retrieval, for fresh knowledge) is spared by a later one."""
+    return _invoice(task__type=None, knowledge__change_rate=None)
 
 
 @pytest.fixture(scope="module")
@@ -267,7 +270,7 @@ def test_a_change_a_later_one_makes_unnecessary_is_dropped(kb):
     that clears the next check (the knowledge never changes) clears fresh knowledge as well, so
     the path does not ask for retrieval.
     """
-    answers = load_answers(str(INVOICE)).with_answer("task.type", None).with_answer("knowledge.change_rate", None)
+    answers = _spared()
     a = decide(answers, kb)
     assert "fresh_knowledge" in {u.id for u in a.unverified}
     path = a.plan.readiness.path_to_ready
