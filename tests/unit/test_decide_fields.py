@@ -11,9 +11,10 @@ import re
 
 import pytest
 
-from advisor.core.answers import is_unknown
+from advisor.core.answers import is_unknown, load_answers
 from advisor.core.decide import decide
 from advisor.core.knowledge import load_knowledge
+from tests.conftest import DATA
 from tests.unit.test_path_to_ready import varied_answers
 
 TIE_ORDER = ["lora", "qlora", "sft", "preference"]  # docs/decide.md: ties go to the cheaper, more reversible method
@@ -130,3 +131,80 @@ def test_the_lead_and_the_verdict_follow_the_scores_as_docs_decide_md_says(with_
         kinds.add((lead == "fine_tune", "fine_tune" in gated, (ft > best) - (ft < best), a.verdict))
     # Ties and near misses both happen: half-point scores a point apart, equal scores, gated leads.
     assert {(False, False, -1, "not_recommended"), (False, False, 0, "not_yet"), (False, True, 1, "not_yet")} <= kinds, kinds
+
+
+def _docs_confidence(margin: float, flips: int, unanswered: int) -> tuple[float, str, str]:
+    """docs/decide.md, Confidence: 0.35 at a tie up to 1 at a margin of 3, less 0.12 per flip-capable unknown
+    (at most four) and 0.02 per other unanswered question (at most ten); the driver is the largest deduction."""
+    base = 0.35 + 0.65 * min(1.0, max(margin, 0.0) / 3)
+    cut = {"margin": 1 - base, "flip_unknowns": 0.12 * min(flips, 4), "unanswered": 0.02 * min(unanswered - flips, 10)}
+    value = round(max(0.0, min(1.0, base - cut["flip_unknowns"] - cut["unanswered"])), 2)
+    label = "high" if value >= 0.75 else "medium" if value >= 0.5 else "low"
+    driver = max(cut, key=cut.get) if max(cut.values()) > 1e-9 else "none"
+    return value, label, driver
+
+
+def test_confidence_is_the_margin_over_the_runner_up_less_the_open_questions(kb, assessed):
+    """The runner-up is the best-scored lever after the lead; the flip-capable unknowns are those with a what-if
+    (or, without what-ifs, those holding a check or waiting on a rule about the lead or the runner-up)."""
+    priority = {o.id: o.priority for o in kb.options}
+    seen = {"driver": set(), "half_margin": 0, "negative_margin": 0, "flips_both_ways": 0}
+    for a in assessed:
+        quick = decide(a.answers, kb, counterfactuals=False)
+        for x, flips in ((a, [u.key for u in a.unknowns if u.could_change]), (quick, None)):
+            c = x.plan.confidence
+            scores = {o.id: o.score for o in x.options}
+            runner_up = sorted((o for o in scores if o != x.primary), key=lambda o: (-scores[o], priority[o]))[0]
+            assert c.runner_up == runner_up
+            margin = scores[x.primary] - scores[runner_up]
+            assert c.margin == max(round(margin, 3), 0.0), (c.margin, margin)
+            if flips is None:
+                near = {x.primary, runner_up}
+                flips = [u.key for u in x.unknowns
+                         if u.blockers or any(near & set(kb.rule(r).effects) for r in u.rules if kb.rule(r))]
+                if a.plan.confidence.flip_unknowns != flips:
+                    seen["flips_both_ways"] += 1
+            assert c.flip_unknowns == flips
+            assert c.unanswered == len(x.unknowns)
+            value, label, driver = _docs_confidence(margin, len(flips), len(x.unknowns))
+            assert (c.value, c.label, c.driver) == (value, label, driver) == (x.confidence, x.confidence_label, driver)
+            if driver == "margin":
+                names = {o.id: o.name for o in kb.options}
+                assert c.text == (f"driven by the margin: {names[x.primary]} scores {scores[x.primary]:g} "
+                                  f"against {names[runner_up]} at {scores[runner_up]:g}")
+            seen["driver"].add(driver)
+            seen["half_margin"] += margin % 1 == 0.5
+            seen["negative_margin"] += margin < 0
+    assert {"margin", "flip_unknowns", "unanswered"} <= seen["driver"], seen
+    assert seen["half_margin"] and seen["negative_margin"] and seen["flips_both_ways"], seen
+
+
+def test_a_number_or_a_scale_changes_in_a_direction_and_the_what_if_keeps_the_current_answer(assessed, kb):
+    kinds = set()
+    for a in assessed:
+        facts = a.answers.flat()
+        for c in a.counterfactuals:
+            q = kb.question(c.key)
+            assert c.current == facts.get(c.key) and c.current_label == q.label_for(c.current)
+            if q.kind in ("int", "float"):
+                assert c.direction == ("up" if c.alternative > c.current else "down"), c
+            elif q.kind == "choice" and q.ordered:
+                values = [v for v in q.choice_values() if v != "unknown"]
+                up = values.index(c.alternative) > values.index(c.current)
+                assert c.direction == ("up" if up else "down"), c
+            else:
+                assert c.direction is None, c
+            kinds.add((q.kind, q.ordered, c.direction is not None))
+    assert {("float", False, True), ("int", False, True), ("choice", False, False)} <= kinds, kinds
+
+
+def test_probe_evidence_reaches_the_confirmation_and_the_assessment(kb):
+    answers = load_answers(str(DATA / "good" / "invoice_extractor.yaml"))
+    plain = decide(answers, kb)
+    suite = plain.plan.confirmation.suites[0].suite
+    assert plain.plan.confirmation.discordance_source == "assumed" and plain.evidence == {}
+    measured = decide(answers, kb, evidence={f"evidence.{suite}_discordance": 0.31, "evidence.general_verdict": None})
+    assert measured.plan.confirmation.discordance_source == "observed"
+    assert measured.plan.confirmation.assumed_discordance == 0.31
+    assert measured.plan.confirmation.required_cases != plain.plan.confirmation.required_cases
+    assert measured.evidence == {f"evidence.{suite}_discordance": 0.31}
