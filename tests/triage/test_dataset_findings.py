@@ -668,3 +668,140 @@ def test_the_stats_count_empty_outputs_and_p95_is_the_95th_percentile(tmp_path):
     assert stats["empty_outputs"] == 3
     # 95 inputs of 1 token, 5 of 100: numpy's linear p95 sits 5% of the way into the top group
     assert stats["input_tokens"]["p95"] == int(1 + 0.05 * 99)
+
+
+# --------------------------------------------------------------------------- edges the third mutation run found
+def test_a_dataset_past_its_size_limit_names_the_limit_for_datasets(tmp_path, monkeypatch):
+    from advisor.core import io
+    from advisor.errors import UserError
+
+    p = tmp_path / "d.jsonl"
+    p.write_text('{"text": "abc"}\n' * 100)  # 1600 bytes
+    monkeypatch.setitem(io.LIMITS, "dataset", 1000)
+    with pytest.raises(UserError) as e:
+        list(data.iter_records(str(p)))
+    assert e.value.message == "larger than the 1000 bytes limit for a dataset (docs/limits.md)"
+    assert e.value.file == str(p)
+
+
+def test_progress_is_never_told_of_nothing_and_covers_a_json_array(tmp_path):
+    p = tmp_path / "d.jsonl"
+    line = '{"text": "abc"}\n'
+    p.write_text(line * 2000)  # the last call falls on the last line: nothing is left to tell at the end
+    calls = []
+    list(data.iter_records(str(p), calls.append))
+    assert calls == [2000 * len(line)]
+    a = tmp_path / "d.json"
+    text = "[\n" + ",\n".join(json.dumps({"text": f"row {i}"}) for i in range(5)) + "\n]\n"
+    a.write_text(text)
+    calls = []
+    assert len(list(data.iter_records(str(a), calls.append))) == 5
+    assert sum(calls) == len(text) and all(calls)
+
+
+def test_a_near_duplicate_names_its_closest_earlier_example_when_the_closest_comes_first(tmp_path):
+    base = [f"t{j}" for j in range(40)]
+    close = " ".join(base[:-1] + ["x9"])
+    far = " ".join(base[:-3] + ["x1", "x2", "x3"])
+    rows = unique(200) + [_chat(close, "same reply"), _chat(far, "same reply"), _chat(" ".join(base), "same reply")]
+    pairs = one(findings(tmp_path, rows)[0], "near_duplicate").evidence["pairs"]
+    assert [p[:2] for p in pairs if p[0] == 203] == [[203, 201]]
+
+
+# Three words of forty changed (positions 6, 33 and 39): a MinHash similarity of about 0.70 to the
+# forty words, below the 0.8 bar, yet one of the five LSH bands agrees on all its rows, so the pair is
+# looked at and must be turned down (found by a search over changed positions; asserted below).
+_BASE = [f"t{j}" for j in range(40)]
+_LOOSE = " ".join(f"y{j}" if j in (6, 33, 39) else w for j, w in enumerate(_BASE))
+_CLOSE = " ".join(_BASE[:-1] + ["x9"])  # one word of forty changed
+
+
+def _texts(*texts, start=0):
+    """Text-format rows (the signature is taken over the text itself): 200 unrelated ones, then ``texts``."""
+    return [json.dumps({"text": " ".join(_unique(start + i))}) for i in range(200)] + [json.dumps({"text": t}) for t in texts]
+
+
+def _signature(checker, words):
+    sg = checker.signer
+    return sg.sign(sg.shingles(words)).hashvalues.astype(np.uint32)
+
+
+def _shares_a_band(checker, text):
+    """Whether ``text`` shares an LSH band with the forty words, and its MinHash similarity to them."""
+    hv, base = _signature(checker, text.split()), _signature(checker, _BASE)
+    share = any((hv[lo:hi] == base[lo:hi]).all() for lo, hi in checker.ranges)
+    return share, np.count_nonzero(hv == base) / data.NUM_PERM
+
+
+def test_a_pair_sharing_a_band_below_the_bar_is_passed_over_for_the_next_candidate(tmp_path):
+    from advisor.core.triage.runbook import load_runbook
+
+    th = load_runbook().thresholds
+    checker = data.DatasetChecker(th)
+    share, j = _shares_a_band(checker, _LOOSE)
+    assert share and j < th.near_duplicate_jaccard  # the precondition: a band candidate that fails the bar
+    rows = _texts(_LOOSE, _CLOSE, " ".join(_BASE))
+    pairs = one(findings(tmp_path, rows)[0], "near_duplicate").evidence["pairs"]
+    assert [p[:2] for p in pairs] == [[203, 202]]  # 201 is looked at first, turned down, and 202 still found
+
+
+def test_an_eval_example_sharing_a_band_below_the_bar_is_not_a_leak(tmp_path):
+    from advisor.core.triage.runbook import load_runbook
+
+    th = load_runbook().thresholds
+    share, j = _shares_a_band(data.DatasetChecker(th), _LOOSE)
+    assert share and j < th.near_duplicate_jaccard
+    train = _texts(_LOOSE)
+    evals = _texts(" ".join(_BASE), start=1000)
+    assert "train_eval_leakage" not in [f.id for f in findings(tmp_path, train, evals)[0]]
+
+
+def test_a_training_set_of_one_example_is_searched_for_near_leaks_and_similarities_keep_two_places(tmp_path):
+    from advisor.core.triage.runbook import load_runbook
+
+    _, raw = _shares_a_band(data.DatasetChecker(load_runbook().thresholds), _CLOSE)
+    assert 0.8 <= raw < 1 and round(raw, 2) != raw  # three places would show more
+    train = [json.dumps({"text": " ".join(_BASE)})]
+    evals = _texts(_CLOSE, start=1000)[141:]  # 59 unrelated, then the close one
+    (ex,) = one(findings(tmp_path, train, evals)[0], "train_eval_leakage").evidence["examples"]
+    assert ex == {"eval_line": 60, "train_line": 1, "kind": "near", "similarity": round(raw, 2)}
+
+
+def test_a_text_leak_found_by_the_whole_example_has_similarity_one(tmp_path):
+    train = [json.dumps({"text": " ".join(_unique(i))}) for i in range(200)]
+    evals = [json.dumps({"text": " ".join(_unique(1000 + i))}) for i in range(59)] + [train[9]]
+    (ex,) = one(findings(tmp_path, train, evals)[0], "train_eval_leakage").evidence["examples"]
+    assert ex == {"eval_line": 60, "train_line": 10, "kind": "exact", "similarity": 1.0}
+
+
+def test_text_data_is_compared_once_by_its_minhash_not_again_by_the_output_sketch(tmp_path):
+    """Text data has no input: the text is signed once, and its MinHash similarity decides. Here the
+    32-value output sketch of the same two texts would say 0.78, under the bar (asserted below)."""
+    from advisor.core.triage.runbook import load_runbook
+
+    checker = data.DatasetChecker(load_runbook().thresholds)
+    two_off = " ".join(f"y{j}" if j in (5, 36) else w for j, w in enumerate(_BASE))
+    _, j = _shares_a_band(checker, two_off)
+    sketch = data._bottom_k_jaccard(*(data._bottom_k(checker.signer.shingles(w), data.OUT_PERM)
+                                      for w in (two_off.split(), _BASE)))
+    assert sketch < 0.8 <= j
+    (pair,) = one(findings(tmp_path, _texts(" ".join(_BASE), two_off))[0], "near_duplicate").evidence["pairs"]
+    assert pair == [202, 201, round(j, 2)]
+
+
+# Outputs of a few words are smaller than the bottom-k sketch, so their similarity is exact:
+# "a b c d" and "a b c e" share 2 of 4 word bigrams (0.5); "p q r s t" and "p q r s t u" 4 of 5 (0.8).
+def test_outputs_exactly_half_alike_are_not_a_conflict(tmp_path):
+    rows = unique(200) + [_chat(_near(1, "alpha"), "a b c d"), _chat(_near(1, "beta"), "a b c e")]
+    found, stats = findings(tmp_path, rows)
+    assert stats["train"]["conflicts"] == 0 and stats["train"]["near_duplicates"] == 0
+    rows[-1] = _chat(_near(1, "beta"), "a b e f")  # 1 of 5: below half, a conflict
+    assert findings(tmp_path, rows)[1]["train"]["conflicts"] == 1
+
+
+def test_outputs_alike_exactly_at_the_bar_are_a_near_duplicate(tmp_path):
+    rows = unique(200) + [_chat(_near(1, "alpha"), "p q r s t"), _chat(_near(1, "beta"), "p q r s t u")]
+    found, stats = findings(tmp_path, rows)
+    assert stats["train"]["near_duplicates"] == 1 and stats["train"]["conflicts"] == 0
+    (pair,) = one(found, "near_duplicate").evidence["pairs"]
+    assert pair[:2] == [202, 201] and pair[2] == 0.8
