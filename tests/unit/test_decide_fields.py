@@ -208,3 +208,45 @@ def test_probe_evidence_reaches_the_confirmation_and_the_assessment(kb):
     assert measured.plan.confirmation.assumed_discordance == 0.31
     assert measured.plan.confirmation.required_cases != plain.plan.confirmation.required_cases
     assert measured.evidence == {f"evidence.{suite}_discordance": 0.31}
+
+
+def test_an_unverified_check_names_the_unknown_answers_it_waits_on_and_whether_all_are_skipped(assessed, kb):
+    """Readiness checks that neither pass nor fail, and (when fine-tuning leads) the gates on it that might
+    still hold: each lists the answers it waits on that are unknown, and is ``not_asked`` when the interview
+    skips every one of them (docs/formats.md, ``unverified_checks``)."""
+    seen = {"blocker": 0, "gate": 0, "not_asked": 0, "asked": 0}
+    for a in assessed:
+        facts = a.answers.flat()
+        skipped = {n.key for n in a.not_asked}
+        blockers = [b for b in kb.blockers if b.when.evaluate(facts) is None  # (a probe's evidence is not asked for)
+                    and not all(k.startswith("evidence.") for k in b.when.keys())]
+        gates = [g for g in kb.gates if g.lever == "fine_tune" and g.when.evaluate(facts) is None] \
+            if a.primary == "fine_tune" else []
+        assert [u.id for u in a.unverified] == [b.id for b in blockers] + [g.id for g in gates]
+        for u, item in zip(a.unverified, [*blockers, *gates]):
+            keys = sorted(k for k in item.when.keys() if is_unknown(facts.get(k)))
+            assert u.keys == keys and keys
+            assert u.not_asked == set(keys).issubset(skipped)
+            if item in gates:
+                assert (u.check, u.fix) == (f"No hard gate holds fine-tuning: {item.title.lower()}", item.lift)
+            else:
+                assert (u.check, u.fix) == (item.check, item.fix)
+            seen["gate" if item in gates else "blocker"] += 1
+            seen["not_asked" if u.not_asked else "asked"] += 1
+    assert all(seen.values()), seen
+
+
+@pytest.mark.parametrize("margin, flips, unanswered, value, label", [
+    (2.5, 1, 2, 0.75, "high"),     # 0.892 - 0.12 - 0.02 = 0.752: high from 0.75 on
+    (1.5, 0, 9, 0.5, "medium"),    # 0.675 - 0.18 = 0.495, shown as 0.5: medium from 0.5 on
+    (3.0, 0, 0, 1.0, "high"),
+    (0.0, 4, 20, 0.0, "low"),      # nothing below 0
+])
+def test_confidence_labels_at_their_bars(kb, margin, flips, unanswered, value, label):
+    from types import SimpleNamespace
+
+    from advisor.core.decide import _confidence
+
+    core = SimpleNamespace(primary="rag", scores={"rag": 3.0 + margin, "prompt_engineering": 3.0})
+    got = _confidence(kb, core, margin, "prompt_engineering", [f"k{i}" for i in range(flips)], unanswered)
+    assert got[:2] == (value, label) == _docs_confidence(margin, flips, unanswered)[:2]
