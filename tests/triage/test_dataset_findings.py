@@ -743,6 +743,10 @@ def test_a_pair_sharing_a_band_below_the_bar_is_passed_over_for_the_next_candida
     rows = _texts(_LOOSE, _CLOSE, " ".join(_BASE))
     pairs = one(findings(tmp_path, rows)[0], "near_duplicate").evidence["pairs"]
     assert [p[:2] for p in pairs] == [[203, 202]]  # 201 is looked at first, turned down, and 202 still found
+    # and an example whose every candidate is turned down does not end the search for the ones after it
+    rows = _texts(" ".join(_BASE), _LOOSE, _CLOSE)
+    pairs = one(findings(tmp_path, rows)[0], "near_duplicate").evidence["pairs"]
+    assert [p[:2] for p in pairs] == [[203, 201]]
 
 
 def test_an_eval_example_sharing_a_band_below_the_bar_is_not_a_leak(tmp_path):
