@@ -802,8 +802,8 @@ def atomic_write(path: str | os.PathLike[str], text: str, *, mode: int | None = 
         else:
             try:
                 os.link(tmp, target)  # fails if target exists: no check-then-write race
-            except FileExistsError:
-                raise
+            except FileExistsError:  # (link's own error names the temp file first)
+                raise FileExistsError(errno.EEXIST, "File exists", str(target)) from None
             except OSError:  # a filesystem without hard links: check, then rename
                 if os.path.lexists(target):
                     raise FileExistsError(errno.EEXIST, "File exists", str(target)) from None
