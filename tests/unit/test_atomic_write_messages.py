@@ -99,6 +99,10 @@ def test_a_failure_at_the_last_step_says_the_previous_file_is_unchanged(tmp_path
     e = _refused(target, "new")
     assert (e.message, e.file) == ("cannot write: no space left on the device (the previous file, if any, is unchanged)", str(target))
     assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["r.md"]
+    # the same with overwrite=False: only "the file exists" passes through as FileExistsError
+    e = _refused(tmp_path / "new.md", "new", overwrite=False)
+    assert e.message == "cannot write: no space left on the device (the previous file, if any, is unchanged)"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.md"]
 
 
 @pytest.mark.parametrize("hard_links", [True, False])
