@@ -67,10 +67,10 @@ def test_a_fifo_with_a_reader_is_written_to_and_stays_a_fifo(tmp_path):
     finally:
         os.close(r)
     assert path.is_fifo()
-    os_path = tmp_path / "no-reader.fifo"
-    os.mkfifo(os_path)
-    e = _refused(os_path)
-    assert (e.message, e.file) == ("cannot write: a named pipe (FIFO) with no reader", str(os_path))
+    lonely = tmp_path / "no-reader.fifo"
+    os.mkfifo(lonely)
+    e = _refused(lonely)
+    assert (e.message, e.file) == ("cannot write: a named pipe (FIFO) with no reader", str(lonely))
 
 
 def test_the_temp_file_is_hidden_beside_the_target(tmp_path, monkeypatch):
