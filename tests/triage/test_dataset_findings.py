@@ -721,6 +721,14 @@ def _texts(*texts, start=0):
     return [json.dumps({"text": " ".join(_unique(start + i))}) for i in range(200)] + [json.dumps({"text": t}) for t in texts]
 
 
+@pytest.fixture(scope="module")
+def checker():
+    """A checker with the runbook's thresholds, for its signer, its band layout and its bars."""
+    from advisor.core.triage.runbook import load_runbook
+
+    return data.DatasetChecker(load_runbook().thresholds)
+
+
 def _signature(checker, words):
     sg = checker.signer
     return sg.sign(sg.shingles(words)).hashvalues.astype(np.uint32)
@@ -733,13 +741,9 @@ def _shares_a_band(checker, text):
     return share, np.count_nonzero(hv == base) / data.NUM_PERM
 
 
-def test_a_pair_sharing_a_band_below_the_bar_is_passed_over_for_the_next_candidate(tmp_path):
-    from advisor.core.triage.runbook import load_runbook
-
-    th = load_runbook().thresholds
-    checker = data.DatasetChecker(th)
+def test_a_pair_sharing_a_band_below_the_bar_is_passed_over_for_the_next_candidate(tmp_path, checker):
     share, j = _shares_a_band(checker, _LOOSE)
-    assert share and j < th.near_duplicate_jaccard  # the precondition: a band candidate that fails the bar
+    assert share and j < checker.th.near_duplicate_jaccard  # the precondition: a band candidate that fails the bar
     rows = _texts(_LOOSE, _CLOSE, " ".join(_BASE))
     pairs = one(findings(tmp_path, rows)[0], "near_duplicate").evidence["pairs"]
     assert [p[:2] for p in pairs] == [[203, 202]]  # 201 is looked at first, turned down, and 202 still found
@@ -749,21 +753,16 @@ def test_a_pair_sharing_a_band_below_the_bar_is_passed_over_for_the_next_candida
     assert [p[:2] for p in pairs] == [[203, 201]]
 
 
-def test_an_eval_example_sharing_a_band_below_the_bar_is_not_a_leak(tmp_path):
-    from advisor.core.triage.runbook import load_runbook
-
-    th = load_runbook().thresholds
-    share, j = _shares_a_band(data.DatasetChecker(th), _LOOSE)
-    assert share and j < th.near_duplicate_jaccard
+def test_an_eval_example_sharing_a_band_below_the_bar_is_not_a_leak(tmp_path, checker):
+    share, j = _shares_a_band(checker, _LOOSE)
+    assert share and j < checker.th.near_duplicate_jaccard
     train = _texts(_LOOSE)
     evals = _texts(" ".join(_BASE), start=1000)
     assert "train_eval_leakage" not in [f.id for f in findings(tmp_path, train, evals)[0]]
 
 
-def test_a_training_set_of_one_example_is_searched_for_near_leaks_and_similarities_keep_two_places(tmp_path):
-    from advisor.core.triage.runbook import load_runbook
-
-    _, raw = _shares_a_band(data.DatasetChecker(load_runbook().thresholds), _CLOSE)
+def test_a_training_set_of_one_example_is_searched_for_near_leaks_and_similarities_keep_two_places(tmp_path, checker):
+    _, raw = _shares_a_band(checker, _CLOSE)
     assert 0.8 <= raw < 1 and round(raw, 2) != raw  # three places would show more
     train = [json.dumps({"text": " ".join(_BASE)})]
     evals = _texts(_CLOSE, start=1000)[141:]  # 59 unrelated, then the close one
@@ -778,12 +777,9 @@ def test_a_text_leak_found_by_the_whole_example_has_similarity_one(tmp_path):
     assert ex == {"eval_line": 60, "train_line": 10, "kind": "exact", "similarity": 1.0}
 
 
-def test_text_data_is_compared_once_by_its_minhash_not_again_by_the_output_sketch(tmp_path):
+def test_text_data_is_compared_once_by_its_minhash_not_again_by_the_output_sketch(tmp_path, checker):
     """Text data has no input: the text is signed once, and its MinHash similarity decides. Here the
     32-value output sketch of the same two texts would say 0.78, under the bar (asserted below)."""
-    from advisor.core.triage.runbook import load_runbook
-
-    checker = data.DatasetChecker(load_runbook().thresholds)
     two_off = " ".join(f"y{j}" if j in (5, 36) else w for j, w in enumerate(_BASE))
     _, j = _shares_a_band(checker, two_off)
     sketch = data._bottom_k_jaccard(*(data._bottom_k(checker.signer.shingles(w), data.OUT_PERM)

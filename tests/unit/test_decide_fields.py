@@ -20,6 +20,11 @@ from tests.unit.test_path_to_ready import varied_answers
 TIE_ORDER = ["lora", "qlora", "sft", "preference"]  # docs/decide.md: ties go to the cheaper, more reversible method
 
 
+def _on_evidence_only(cond) -> bool:
+    """A condition only a probe run can settle (decide never waits on it, nor asks for it)."""
+    return all(k.startswith("evidence.") for k in cond.keys())
+
+
 @pytest.fixture(scope="module")
 def kb():
     return load_knowledge()
@@ -38,7 +43,7 @@ def test_a_lever_waits_only_on_fit_rules_the_interview_can_still_settle(assessed
         for o in a.options:
             expected = [r.id for r in kb.rules
                         if r.role == "fit" and o.id in r.effects and r.when.evaluate(facts) is None
-                        and not all(k.startswith("evidence.") for k in r.when.keys())
+                        and not _on_evidence_only(r.when)
                         and any(is_unknown(facts.get(k)) and k in asked for k in r.when.keys())]
             assert o.pending == expected, (o.id, o.pending, expected)
             waiting_seen += bool(expected)
@@ -148,6 +153,7 @@ def test_confidence_is_the_margin_over_the_runner_up_less_the_open_questions(kb,
     """The runner-up is the best-scored lever after the lead; the flip-capable unknowns are those with a what-if
     (or, without what-ifs, those holding a check or waiting on a rule about the lead or the runner-up)."""
     priority = {o.id: o.priority for o in kb.options}
+    names = {o.id: o.name for o in kb.options}
     seen = {"driver": set(), "half_margin": 0, "negative_margin": 0, "flips_both_ways": 0}
     for a in assessed:
         quick = decide(a.answers, kb, counterfactuals=False)
@@ -169,7 +175,6 @@ def test_confidence_is_the_margin_over_the_runner_up_less_the_open_questions(kb,
             value, label, driver = _docs_confidence(margin, len(flips), len(x.unknowns))
             assert (c.value, c.label, c.driver) == (value, label, driver) == (x.confidence, x.confidence_label, driver)
             if driver == "margin":
-                names = {o.id: o.name for o in kb.options}
                 assert c.text == (f"driven by the margin: {names[x.primary]} scores {scores[x.primary]:g} "
                                   f"against {names[runner_up]} at {scores[runner_up]:g}")
             seen["driver"].add(driver)
@@ -218,8 +223,7 @@ def test_an_unverified_check_names_the_unknown_answers_it_waits_on_and_whether_a
     for a in assessed:
         facts = a.answers.flat()
         skipped = {n.key for n in a.not_asked}
-        blockers = [b for b in kb.blockers if b.when.evaluate(facts) is None  # (a probe's evidence is not asked for)
-                    and not all(k.startswith("evidence.") for k in b.when.keys())]
+        blockers = [b for b in kb.blockers if b.when.evaluate(facts) is None and not _on_evidence_only(b.when)]
         gates = [g for g in kb.gates if g.lever == "fine_tune" and g.when.evaluate(facts) is None] \
             if a.primary == "fine_tune" else []
         assert [u.id for u in a.unverified] == [b.id for b in blockers] + [g.id for g in gates]
