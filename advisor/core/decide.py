@@ -54,7 +54,7 @@ EVIDENCE_KEYS: tuple[str, ...] = (
 #: Which answer says a lever already runs in production.
 IN_PLACE_KEYS = {"rag": "baseline.retrieval", "validators": "baseline.validators", "tool_use": "baseline.tools"}
 
-#: The order complements are listed in when their levers cost the same.
+#: Each concern in words, as a complement step gives it ("Beside it, <lever>, because <concern>").
 CONCERN_TITLES = {
     "risk": "a confident wrong answer is costly",
     "fresh_facts": "the job depends on facts that change or that a model is unlikely to know",

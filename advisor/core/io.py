@@ -154,6 +154,8 @@ def _open_fd(path: str | os.PathLike[str]) -> tuple[int, bool]:
         # O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever.
         fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as e:
+        if e.errno == errno.ENXIO:  # a socket cannot be opened: say what it is, not "no such device"
+            check_regular(file)
         raise os_error(e, file) from None
     try:
         st = os.fstat(fd)

@@ -413,6 +413,9 @@ def lint(kb: KnowledgeBase, *, extra_keys: tuple[str, ...] = ()) -> list[str]:
                 problems.append(f"rule {r.id}: a complement rule only adds levers (positive effects)")
         elif r.concern is not None:
             problems.append(f"rule {r.id}: only complement rules have a concern")
+        zero = [o for o, w in r.effects.items() if w == 0]
+        if zero and r.role != "complement":
+            problems.append(f"rule {r.id}: a weight of 0 for {', '.join(zero)} moves nothing (remove it or give it a sign)")
         if r.role == "method" and r.effects:
             problems.append(f"rule {r.id}: a method rule moves methods, not options")
         if r.role == "readiness" and set(r.effects) - {"fine_tune"}:

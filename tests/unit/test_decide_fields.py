@@ -177,6 +177,10 @@ def test_confidence_is_the_margin_over_the_runner_up_less_the_open_questions(kb,
             if driver == "margin":
                 assert c.text == (f"driven by the margin: {names[x.primary]} scores {scores[x.primary]:g} "
                                   f"against {names[runner_up]} at {scores[runner_up]:g}")
+            elif driver == "flip_unknowns":  # how many open questions could change the outcome
+                assert c.text.startswith(f"driven by {len(flips)} unanswered question(s) whose answer could change")
+            elif driver == "unanswered":
+                assert c.text.startswith(f"driven by {len(x.unknowns)} unanswered question(s), none of which alone")
             seen["driver"].add(driver)
             seen["half_margin"] += margin % 1 == 0.5
             seen["negative_margin"] += margin < 0

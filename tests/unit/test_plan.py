@@ -80,3 +80,83 @@ def test_json_keeps_the_original_keys_and_adds_the_plan(cli):
     plan = data["plan"]
     assert {"steps", "complements", "gates", "readiness", "method", "confidence", "kill_criterion", "confirmation"} <= set(plan)
     assert plan["confirmation"]["lever"] == data["primary"]
+
+
+# -- complements (docs/decide.md, steps 4 and 5) ------------------------------------------------
+
+
+def test_complements_are_listed_cheapest_first_and_each_step_carries_its_complement(assessed, kb):
+    priority = {o.id: o.priority for o in kb.options}
+    unlike_the_alphabet = 0
+    for name, a in assessed:
+        levers = [c.lever for c in a.plan.complements]
+        assert [priority[x] for x in levers] == sorted(priority[x] for x in levers), name
+        unlike_the_alphabet += levers != sorted(levers)
+        by_lever = {c.lever: c for c in a.plan.complements}
+        steps = [s for s in a.plan.steps if s.role == "complement"]
+        assert [s.lever for s in steps] == [x for x in levers if x in {s.lever for s in steps}], name
+        for s in steps:
+            c = by_lever[s.lever]
+            assert (s.concerns, s.rules, s.sources, s.why) == (c.concerns, c.rules, c.sources, c.why), name
+            assert s.concerns and s.rules, name
+    assert unlike_the_alphabet, "no case where cheapest-first differs from alphabetical order"
+
+
+def _load(name: str):
+    p = DATA / "good" / f"{name}.yaml"
+    return load_answers(str(p)) if p.exists() else load_scenario(DATA / "scenarios" / f"{name}.yaml")[1]
+
+
+@pytest.mark.parametrize("case,key,lever", [
+    ("defi_apr_bot", "baseline.retrieval", "rag"),                   # daily facts ask for retrieval beside
+    ("05_agent_with_medium_risk", "baseline.tools", "tool_use"),    # an agent's calls ask for tools beside
+])
+def test_a_lever_a_gate_holds_is_not_proposed_beside_the_primary(kb, case, key, lever):
+    """The team says the job needs no retrieval (or no tools): the gate holds the lever, and the complement
+    rules that would add it add nothing; the other levers the same rules ask for stay."""
+    before = decide(_load(case), kb)
+    assert lever in {c.lever for c in before.plan.complements}
+    after = decide(before.answers.with_answer(key, "not_applicable"), kb)
+    assert lever in {g.lever for g in after.gates}
+    assert lever not in {c.lever for c in after.plan.complements}
+    assert lever not in {s.lever for s in after.plan.steps if s.role == "complement"}
+    others = lambda a: {c.lever: c.rules for c in a.plan.complements if c.lever != lever}  # noqa: E731
+    assert others(after) == others(before)
+
+
+def test_the_order_a_rule_lists_its_levers_in_changes_no_advice(kb, assessed):
+    """A knowledge author may write a rule's effects in any order; with the tools gate holding, the
+    agent's rule asks for validators and tools, and validators is still proposed whichever comes first."""
+    flipped = kb.model_copy(update={"rules": [r.model_copy(update={"effects": dict(reversed(list(r.effects.items())))})
+                                             for r in kb.rules]})
+    assert [list(r.effects)[::-1] for r in flipped.rules] == [list(r.effects) for r in kb.rules]
+    agent = decide(_load("05_agent_with_medium_risk").with_answer("baseline.tools", "not_applicable"), kb)
+    cases = [(name, a.answers) for name, a in assessed] + [("agent without tools", agent.answers)]
+    for name, answers in cases:
+        a, b = decide(answers, kb), decide(answers, flipped)
+        assert b.to_contract() == a.to_contract(), name
+    assert "validators" in {c.lever for c in agent.plan.complements}
+
+
+def test_with_no_rule_for_any_lever_the_cheapest_leads_on_no_rule(kb):
+    """docs/decide.md step 3: no lever scores above zero, so prompt engineering leads; its step cites no rule
+    and no source, and says why it is first."""
+    from advisor.core.answers import Answers
+
+    a = decide(Answers(), kb)
+    first = a.plan.steps[0]
+    assert (first.lever, first.role, first.rules, first.sources) == ("prompt_engineering", "primary", [], [])
+    assert first.why == "no rule argued more strongly for another lever, and it is the cheapest one to try"
+
+
+def test_rules_check_refuses_a_weight_that_moves_nothing(kb):
+    """A zero weight would list a rule under a lever as an argument for it while adding nothing."""
+    from advisor.core.decide import EVIDENCE_KEYS
+    from advisor.core.knowledge import lint
+
+    assert lint(kb, extra_keys=EVIDENCE_KEYS) == []
+    fit = next(r for r in kb.rules if r.role == "fit" and "rag" not in r.effects)
+    zero = fit.model_copy(update={"effects": {**fit.effects, "rag": 0.0}})
+    broken = kb.model_copy(update={"rules": [zero if r is fit else r for r in kb.rules]})
+    assert lint(broken, extra_keys=EVIDENCE_KEYS) == [
+        f"rule {fit.id}: a weight of 0 for rag moves nothing (remove it or give it a sign)"]
