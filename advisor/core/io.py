@@ -41,6 +41,7 @@ import math
 import os
 import re
 import stat
+import sys
 import threading
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Optional, get_args
@@ -333,7 +334,34 @@ def open_text_stream(path: str | os.PathLike[str], *, limit: int = DEFAULT_LIMIT
 
 # -- JSON ---------------------------------------------------------------------
 
-_LONG_INT = re.compile(r"\d{4300,}")
+#: JSON strings, numbers and the non-standard constants, to find a token's place outside strings.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|NaN|-?Infinity')
+
+
+def _digit_limit() -> int:
+    """Python's limit on an integer's digits (4300 unless PYTHONINTMAXSTRDIGITS changes it; 0: none)."""
+    return sys.get_int_max_str_digits()
+
+
+def _long_integer(text: str, pos: int = 0) -> Optional[int]:
+    """Where the first JSON integer with more digits than Python reads starts, at or after ``pos``.
+
+    Digits inside a string, a number with a fraction or an exponent (read as a float) and an
+    integer exactly at the limit are passed over.
+    """
+    limit = _digit_limit()
+    if limit:
+        for m in _JSON_TOKEN.finditer(text, pos):
+            t = m.group()
+            digits = t[1:] if t.startswith("-") else t
+            if digits.isdigit() and len(digits) > limit:
+                return m.start()
+    return None
+
+
+def _long_number_error(text: str, pos: int) -> json.JSONDecodeError:
+    at = _long_integer(text, pos)
+    return json.JSONDecodeError(f"a number with more than {_digit_limit()} digits", text, pos if at is None else at)
 _SURROGATE_ESC = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}")
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
@@ -368,8 +396,7 @@ def json_loads(text: str, **kw: Any) -> Any:
     except RecursionError:
         raise json.JSONDecodeError("nested too deeply (expected at most a few hundred levels)", text, 0) from None
     except ValueError:
-        m = _LONG_INT.search(text)
-        raise json.JSONDecodeError("a number with more than 4300 digits", text, m.start() if m else 0) from None
+        raise _long_number_error(text, 0) from None
 
 
 def json_raw_decode(text: str, pos: int) -> tuple[Any, int]:
@@ -381,8 +408,7 @@ def json_raw_decode(text: str, pos: int) -> tuple[Any, int]:
     except RecursionError:
         raise json.JSONDecodeError("nested too deeply (expected at most a few hundred levels)", text, pos) from None
     except ValueError:
-        m = _LONG_INT.search(text, pos)
-        raise json.JSONDecodeError("a number with more than 4300 digits", text, m.start() if m else pos) from None
+        raise _long_number_error(text, pos) from None
 
 
 _DECODER = json.JSONDecoder()
@@ -399,8 +425,10 @@ def parse_json(text: str, *, file: str, line: Optional[int] = None, allow_nan: b
             (training logs write them); when false they are an error.
     """
     def constant(name: str) -> float:
-        if not allow_nan:
-            raise UserError(f"{name} is not a JSON number (expected a finite number)", file=file, line=line)
+        if not allow_nan:  # the decoder meets the constants in order: this is the first one outside a string
+            at = next((m.start() for m in _JSON_TOKEN.finditer(text) if m.group() == name), 0)
+            raise UserError(f"{name} is not a JSON number (expected a finite number)", file=file,
+                            line=(line or 1) + text.count("\n", 0, at), column=at - text.rfind("\n", 0, at))
         return float(name)
 
     try:
@@ -541,6 +569,7 @@ def parse_yaml(text: str, *, file: str) -> tuple[Any, dict[KeyPath, int]]:
 
     loader = _yaml_loader()(text)
     walk = _Walk(file)
+    node = None
     try:
         # One parse: compose the node tree (for line numbers), then build data from it.
         node = loader.get_single_node()
@@ -564,14 +593,33 @@ def parse_yaml(text: str, *, file: str) -> tuple[Any, dict[KeyPath, int]]:
         raise UserError(f"malformed YAML: {e}", file=file) from None
     except RecursionError:
         raise UserError(f"nested too deeply (expected at most {MAX_DEPTH} levels)", file=file) from None
-    except (ValueError, OverflowError) as e:  # a YAML integer past Python's 4300-digit limit
-        m = _LONG_INT.search(text)
-        line = text.count("\n", 0, m.start()) + 1 if m else None
+    except (ValueError, OverflowError) as e:  # a YAML integer past Python's digit limit
+        line = _long_yaml_int_line(node)
         raise UserError(f"a number too large to read ({type(e).__name__}); expected a number of sensible size",
                         file=file, line=line) from None
     finally:
         loader.dispose()
     return data, walk.lines
+
+
+def _long_yaml_int_line(node: Any) -> Optional[int]:
+    """The line of the first integer scalar with more digits than Python reads, in a composed tree."""
+    import yaml
+
+    limit, stack, seen = _digit_limit(), [node] if node is not None else [], set()
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        if isinstance(n, yaml.ScalarNode):
+            if n.tag.endswith(":int") and limit and sum(c.isdigit() for c in n.value) > limit:
+                return n.start_mark.line + 1
+        elif isinstance(n, yaml.MappingNode):
+            stack.extend(x for kv in reversed(n.value) for x in reversed(kv))
+        elif isinstance(n, yaml.SequenceNode):
+            stack.extend(reversed(n.value))
+    return None
 
 
 def load_yaml(path: str | os.PathLike[str], *, limit: int = DEFAULT_LIMIT,
@@ -670,11 +718,19 @@ def validation_error(
     """
     errors = err.errors(include_url=False)
     first = errors[0]
-    loc: KeyPath = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-    # pydantic reports union branches as extra loc parts such as 'literal[...]'; drop them.
-    loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in {"int", "float", "str", "bool"})))
-    key = dotted(loc) or None
     kind = first["type"]
+    # pydantic adds validator and union-branch tags to the location ('function-after[...]', 'literal[...]',
+    # 'int'); drop them, but not a key of the user's own that looks like one ('str', 'items[0]'): that one
+    # is in the document's line map, or it is the unknown key being reported.
+    raw = tuple(first["loc"])
+    kept: list[Any] = []
+    for i, p in enumerate(raw):
+        tag = isinstance(p, str) and (p.startswith("function-") or "[" in p or p in {"int", "float", "str", "bool"})
+        own = (lines is not None and (*kept, p) in lines) or (kind == "extra_forbidden" and i == len(raw) - 1)
+        if not tag or own:
+            kept.append(p)
+    loc: KeyPath = tuple(kept)
+    key = dotted(loc) or None
     given = first.get("input")
     if kind == "extra_forbidden":
         allowed = ""
