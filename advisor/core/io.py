@@ -343,7 +343,7 @@ def _digit_limit() -> int:
     return sys.get_int_max_str_digits()
 
 
-def _long_integer(text: str, pos: int = 0) -> Optional[int]:
+def _long_integer(text: str, pos: int) -> Optional[int]:
     """Where the first JSON integer with more digits than Python reads starts, at or after ``pos``.
 
     Digits inside a string, a number with a fraction or an exponent (read as a float) and an
@@ -770,15 +770,19 @@ def _current_umask() -> int:
     return mask
 
 
-def _write_stream(target: Path, text: str, mode: int, shown: Optional[Path] = None) -> Path:
-    """Write to a device (``/dev/null``, ``/dev/stdout``) or a pipe with a reader: no rename possible."""
+def _write_stream(target: Path, text: str, mode: int) -> Path:
+    """Write to a device (``/dev/null``, ``/dev/stdout``) or a pipe with a reader: no rename possible.
+
+    ``target`` is the path as given, links and all: ``/dev/stdout`` and ``/dev/fd/N`` of a pipe are
+    links to ``pipe:[...]``, which only opening the link itself reaches.
+    """
     flags = os.O_WRONLY | (getattr(os, "O_NONBLOCK", 0) if stat.S_ISFIFO(mode) else 0)
     try:
         fd = os.open(str(target), flags)
     except OSError as e:
         if e.errno == errno.ENXIO:  # a FIFO nobody reads: writing would wait forever
-            raise UserError("cannot write: a named pipe (FIFO) with no reader", file=str(shown or target)) from None
-        raise os_error(e, shown or target, action="cannot write") from None
+            raise UserError("cannot write: a named pipe (FIFO) with no reader", file=str(target)) from None
+        raise os_error(e, target, action="cannot write") from None
     try:
         os.set_blocking(fd, True)
         data = text.encode("utf-8")
@@ -786,7 +790,7 @@ def _write_stream(target: Path, text: str, mode: int, shown: Optional[Path] = No
             n = os.write(fd, data)
             data = data[n:]
     except OSError as e:
-        raise os_error(e, shown or target, action="cannot write") from None
+        raise os_error(e, target, action="cannot write") from None
     finally:
         os.close(fd)
     return target
@@ -815,6 +819,14 @@ def atomic_write(path: str | os.PathLike[str], text: str, *, mode: int | None = 
     """
     target = Path(path)
     try:
+        st = os.stat(target)  # through any link: what will be written to
+    except FileNotFoundError:
+        st = None
+    except OSError as e:
+        raise os_error(e, target, action="cannot write") from None
+    if st is not None and (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
+        return _write_stream(target, text, st.st_mode)
+    try:
         link = target.is_symlink()
     except OSError:  # a name too long and the like: the write below reports it
         link = False
@@ -823,16 +835,8 @@ def atomic_write(path: str | os.PathLike[str], text: str, *, mode: int | None = 
         # file would silently detach whatever the link was there for.
         target = Path(os.path.realpath(target))
     folder = target.parent if str(target.parent) else Path(".")
-    try:
-        st = os.stat(target)
-    except FileNotFoundError:
-        st = None
-    except OSError as e:
-        raise os_error(e, Path(path), action="cannot write") from None
     if st is not None and stat.S_ISDIR(st.st_mode):
         raise UserError("cannot write: is a directory, expected a file", file=str(path))
-    if st is not None and (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
-        return _write_stream(target, text, st.st_mode, Path(path))
     if st is not None and not stat.S_ISREG(st.st_mode):
         raise UserError(f"cannot write: is {_kind_word(st.st_mode)}, expected a regular file", file=str(path))
     if not folder.is_dir():

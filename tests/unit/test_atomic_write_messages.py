@@ -121,3 +121,69 @@ def test_without_overwrite_an_existing_file_is_never_replaced(tmp_path, monkeypa
     # overwrite=True still replaces it, and an OSError then is a UserError, not a FileExistsError
     atomic_write(target, "third")
     assert target.read_text() == "third"
+
+
+# -- devices and pipes: written in place, no rename possible ------------------------------------
+
+
+def test_a_full_device_names_the_path_as_given():
+    """/dev/full refuses every write with ENOSPC: the real device, the real error."""
+    e = _refused("/dev/full", "x" * 10)
+    assert (e.message, e.file) == ("cannot write: no space left on the device", "/dev/full")
+
+
+def test_a_device_that_cannot_be_opened_names_the_path_and_why(tmp_path, monkeypatch):
+    real = os.open
+
+    def open_(path, flags, *a):  # a device whose driver refuses to open (a pulled USB disk)
+        if str(path) == "/dev/null":
+            raise OSError(errno.EIO, "Input/output error")
+        return real(path, flags, *a)
+
+    monkeypatch.setattr(io.os, "open", open_)
+    e = _refused("/dev/null")
+    assert (e.message, e.file) == ("cannot write: input/output error (a failing disk or a dropped network share?)",
+                                   "/dev/null")
+
+
+def test_a_fifo_reached_through_a_link_is_named_by_the_link(tmp_path):
+    fifo = tmp_path / "real.fifo"
+    os.mkfifo(fifo)
+    link = tmp_path / "out"
+    link.symlink_to(fifo)
+    e = _refused(link)
+    assert (e.message, e.file) == ("cannot write: a named pipe (FIFO) with no reader", str(link))
+    r = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        assert atomic_write(link, "through the link\n") == link
+        assert os.read(r, 100) == b"through the link\n"
+    finally:
+        os.close(r)
+    assert link.is_symlink() and fifo.is_fifo()
+
+
+@pytest.mark.parametrize("via", ["/dev/fd/{w}", "/proc/self/fd/{w}"])
+def test_a_pipe_larger_than_its_buffer_waits_for_a_slow_reader(via):
+    """1 MiB into a pipe that holds 64 KiB, read by a reader that starts late: nothing is lost. The pipe is
+    reached as a shell hands it over (`--out >(less)`, or /dev/stdout piped on), a link to ``pipe:[...]``."""
+    import threading
+    import time
+
+    r, w = os.pipe()
+    text = "0123456789abcdef" * (1024 * 1024 // 16)
+    got = bytearray()
+
+    def read():
+        time.sleep(0.3)
+        while chunk := os.read(r, 1 << 16):
+            got.extend(chunk)
+
+    t = threading.Thread(target=read)
+    t.start()
+    try:
+        assert str(atomic_write(via.format(w=w), text)) == via.format(w=w)
+    finally:
+        os.close(w)
+        t.join()
+        os.close(r)
+    assert got.decode() == text

@@ -472,3 +472,44 @@ def test_a_key_of_the_users_own_that_looks_like_a_union_tag_is_named_with_its_li
     assert (err.key, err.line) == (name, 2)
     assert err.message.startswith("unknown key; allowed keys here: branch, branches")
     assert tree_error(data).key == name  # without a line map too: it is the unknown key itself
+
+
+# -- the integer blamed, at its edges ------------------------------------------------------------
+
+@pytest.mark.parametrize("number", ["9" * 4301, "-" + "9" * 4301])
+def test_one_digit_past_the_limit_is_blamed_signed_or_not(number):
+    text = '{"a": ' + "1" * 4300 + ', "b": ' + number + "}"
+    with pytest.raises(json.JSONDecodeError) as e:
+        aio.json_loads(text)
+    assert (e.value.msg, e.value.pos) == (LONG, text.index(number))
+
+
+def test_a_bare_long_number_is_blamed_where_the_text_starts():
+    with pytest.raises(json.JSONDecodeError) as e:
+        aio.json_loads("9" * 5000)
+    assert (e.value.msg, e.value.pos) == (LONG, 0)
+
+
+def test_raw_decode_blames_the_long_integer_after_pos_not_one_before_it():
+    first = "[" + "1" * 5000 + "]\n"  # a long integer on an earlier line, not the one being read
+    text = first + '{"n": ' + "2" * 5000 + "}"
+    with pytest.raises(json.JSONDecodeError) as e:
+        aio.json_raw_decode(text, len(first))
+    assert (e.value.msg, e.value.pos) == (LONG, text.index("2"))
+
+
+def test_the_yaml_integer_blamed_is_past_the_limit_after_aliases_and_one_at_the_limit():
+    text = ("ok: " + "1" * 4300 + "\n"                     # exactly at the limit: reads
+            "a: &x [1, 2]\nb: *x\nc: *x\n"                  # a node met again through its aliases
+            "d: " + "2" * 4301 + "\n")                      # line 5: one digit past
+    with pytest.raises(UserError) as e:
+        aio.parse_yaml(text, file="k.yaml")
+    assert (e.value.line, e.value.message) == (
+        5, "a number too large to read (ValueError); expected a number of sensible size")
+
+
+def test_a_refused_nan_on_the_line_after_a_leading_blank_line():
+    text = '\n{"a": NaN}'
+    with pytest.raises(UserError) as e:
+        aio.parse_json(text, file="x.json", allow_nan=False)
+    assert (e.value.line, e.value.column) == (2, len('{"a": ') + 1)

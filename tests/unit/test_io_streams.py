@@ -455,3 +455,12 @@ def test_a_text_stdin_without_a_byte_buffer_is_bounded_the_same_way(monkeypatch)
     monkeypatch.setattr(sys, "stdin", pyio.StringIO("0123456789A"))
     assert _refusal(read_stdin, limit=10).message == (
         "larger than the 10 bytes limit for standard input (docs/limits.md)")
+
+
+def test_the_last_input_opened_is_remembered_for_a_fault_deep_in_a_parser(tmp_path):
+    """advisor/cli.py names ``io.last_input`` when an unexpected error escapes a reader."""
+    p = _file(tmp_path, b"a: 1\n", "answers.yaml")
+    read_text(p)
+    assert io.last_input == str(p)
+    _refusal(read_text, tmp_path / "missing.yaml")
+    assert io.last_input == str(tmp_path / "missing.yaml")
