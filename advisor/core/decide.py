@@ -812,7 +812,8 @@ def _plan(kb: KnowledgeBase, facts: dict[str, Any], core: _Core, options: list[O
             add("fine_tune", "prerequisite", "Clear the fine-tuning readiness checks",
                 "Training on a failing check (too few or noisy examples, no metric, a small or overlapping eval set) "
                 "is how tuned models end up worse than their base.",
-                holds, sorted({kb.cite(b.source) for b in core.blockers + core.unverified}),
+                holds, sorted({kb.cite(b.source) for b in core.blockers + core.unverified}
+                       | {kb.cite(g.source) for g in core.pending_gates if g.lever == "fine_tune"}),
                 go=GoNoGo(metric="the readiness checks in the record", threshold="every check passes on a known answer"),
                 cost="Days to weeks of data and evaluation work (cleaning, sampling real traffic, building the eval set), before any training.")
         add_complements(after_pilot=False)
