@@ -48,8 +48,9 @@ SCOPE = {
 }
 DEFAULT = ["conditions", "io", "redact"]
 #: The tests run against the mutants: the fast layer (no processes, app or server), which
-#: is what a change is checked with first; mutmut runs, per mutant, only those that reach it.
-TESTS = ["tests", "-m", "not slow", "-p", "no:cacheprovider", "-q", "-x"]
+#: is what a change is checked with first; mutmut runs, per mutant, only those that reach it
+#: (bench/mutmut_fixture_links.py counts what a test's shared fixtures reach as reached by it).
+TESTS = ["tests", "-m", "not slow", "-p", "no:cacheprovider", "-p", "bench.mutmut_fixture_links", "-q", "-x"]
 #: mutmut's result words, and which count as caught.
 CAUGHT = {"killed", "timeout"}
 #: Not run yet (a time box stopped mutmut first): left out of the score, shown beside it.

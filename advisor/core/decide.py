@@ -773,7 +773,7 @@ def _plan(kb: KnowledgeBase, facts: dict[str, Any], core: _Core, options: list[O
     def top_reasons(lever: str) -> tuple[str, list[str], list[str]]:
         pros = [r for r in score[lever].reasons if r.weight > 0]
         if not pros:
-            return ("no rule argued more strongly for another lever, and it is the cheapest one to try", [], [])
+            return ("No rule argued more strongly for another lever, and it is the cheapest one to try.", [], [])
         srcs: list[str] = []
         for r in pros[:3]:
             if r.source not in srcs:

@@ -146,7 +146,7 @@ def test_with_no_rule_for_any_lever_the_cheapest_leads_on_no_rule(kb):
     a = decide(Answers(), kb)
     first = a.plan.steps[0]
     assert (first.lever, first.role, first.rules, first.sources) == ("prompt_engineering", "primary", [], [])
-    assert first.why == "no rule argued more strongly for another lever, and it is the cheapest one to try"
+    assert first.why == "No rule argued more strongly for another lever, and it is the cheapest one to try."
 
 
 def test_rules_check_refuses_a_weight_that_moves_nothing(kb):

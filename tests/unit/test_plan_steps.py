@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from advisor.core.answers import load_answers
+from advisor.core.answers import Answers, load_answers
 from advisor.core.decide import decide
 from advisor.core.knowledge import load_knowledge
 from tests.conftest import DATA
@@ -28,8 +28,15 @@ def kb():
 
 @pytest.fixture(scope="module")
 def assessed(kb):
+    # Nothing answered at all: every lever scores 0, prompting leads, and fine-tuning ties with it.
     return ([(p.stem, decide(load_answers(str(p)), kb)) for p in GOOD]
-            + [(p.stem, decide(load_scenario(p)[1], kb)) for p in SCENARIOS])
+            + [(p.stem, decide(load_scenario(p)[1], kb)) for p in SCENARIOS]
+            + [("nothing answered", decide(Answers(), kb))])
+
+
+def _load(name: str):
+    p = DATA / "good" / f"{name}.yaml"
+    return load_answers(str(p)) if p.exists() else load_scenario(DATA / "scenarios" / f"{name}.yaml")[1]
 
 
 def _ft_on_table(a) -> bool:
@@ -62,6 +69,7 @@ def test_a_ready_or_held_fine_tune_is_cleared_first_and_only_then_piloted(assess
         assert a.verdict == "not_yet", name
         assert len(pre) == 1 and pre[0].lever == "fine_tune", name
         step = pre[0]
+        assert re.search(r"\bclear the fine-tuning readiness checks\b", step.title, re.I), name  # step 5's words
         # The step names every check that fails or waits, blockers first, and before the pilot.
         assert step.rules[:len(a.blockers)] == [b.id for b in a.blockers], name
         assert set(holds) <= set(step.rules), name
@@ -89,7 +97,7 @@ def test_the_pilot_names_its_method_and_tests_shift_and_red_teams_a_customer_fac
         (pilot,) = _steps(a, "primary")
         method = kb.method(a.fine_tune_method)
         assert method is not None, name
-        assert method.name in pilot.title, name
+        assert method.name in pilot.title and re.search(r"\bpilot\b", pilot.title), name
         base = kb.option("fine_tune").go_no_go
         # The shift test spelled out (docs/decide.md step 5: paraphrases, lengths, time slices).
         assert pilot.go_no_go.metric.startswith(base.metric), name
@@ -142,6 +150,7 @@ def test_fine_tuning_still_on_the_table_ends_the_plan_with_its_gate_lift(assesse
             continue
         assert len(later) == 1 and later[0] is a.plan.steps[-1] and later[0].lever == "fine_tune", name
         step = later[0]
+        assert re.search(r"\bonly then reconsider fine-tuning\b", step.title, re.I), name  # step 5's words
         ft_gates = [g for g in a.gates if g.lever == "fine_tune"]
         assert step.rules == [g.id for g in ft_gates], name
         assert step.sources == [g.source for g in ft_gates], name
@@ -188,7 +197,9 @@ def test_the_method_is_the_one_the_assessment_chose_with_its_settings_and_source
         assert (m.id, m.name) == (a.fine_tune_method, info.name), name
         assert m.settings == list(info.settings) and m.settings, name
         assert m.sources == [kb.cite(s) for s in info.sources] and m.sources, name
-        assert len(m.why) == len(m.rules) and m.rules, name
+        assert len(m.why) == len(m.rules), name
+        if not m.rules:  # no method rule voted: the tie goes to LoRA (step 7)
+            assert m.id == "lora", name
         method_rules = {r.id: r for r in kb.rules if r.role == "method"}
         for rid, text in zip(m.rules, m.why):
             assert rid in method_rules, (name, rid)
@@ -255,3 +266,66 @@ def test_the_plan_names_the_failure_cause_only_when_it_was_answered(assessed, kb
     a = decide(next(x for n, x in assessed if x.plan.cause).answers.with_answer("failure.main_cause", "unknown"), kb,
                counterfactuals=False)
     assert a.plan.cause is None
+
+
+def test_every_complement_not_already_there_gets_its_step(assessed, kb):
+    """docs/decide.md steps 4 and 5: a complement is proposed unless it is the primary lever itself or
+    already in production; every other one becomes a step (routing a slice after a pilot fine-tune)."""
+    skipped_before_another = 0
+    for name, a in assessed:
+        wanted = [c.lever for c in a.plan.complements if c.lever != a.primary and not c.in_place]
+        got = [s.lever for s in _steps(a, "complement")]
+        assert sorted(got) == sorted(wanted), name
+        levers = [c.lever for c in a.plan.complements]
+        skipped = [i for i, c in enumerate(a.plan.complements) if c.lever == a.primary or c.in_place]
+        skipped_before_another += bool(skipped) and skipped[0] < len(levers) - 1
+    assert skipped_before_another >= 1, "no case where a complement left out comes before one proposed"
+
+
+@pytest.mark.parametrize("base", ["defi_apr_bot", "12_basic_prompt_only"])
+def test_the_baseline_step_cites_unexhausted_prompting_exactly_when_that_rule_holds(kb, base):
+    """The engineered-baseline step comes first unless prompting is already systematic or is the primary
+    lever (step 5); it names the readiness rule on unexhausted prompting when the answer meets that rule."""
+    rule = next(r for r in kb.rules if r.id == "prompting_not_exhausted")
+    question = next(q for q in kb.questions if q.key == "baseline.prompting")
+    seen = set()
+    for value in [c.value for c in question.choices] + [None]:
+        a = decide(_load(base).with_answer("baseline.prompting", value), kb, counterfactuals=False)
+        steps = _steps(a, "baseline")
+        if value == "systematic" or a.primary == "prompt_engineering":
+            assert not steps, (base, value)
+            continue
+        (step,) = steps
+        assert step is a.plan.steps[0] and step.lever == "prompt_engineering", (base, value)
+        holds = rule.when.evaluate(a.answers.flat()) is True
+        assert step.rules == (["prompting_not_exhausted"] if holds else []), (base, value)
+        seen.add(holds)
+    assert seen == {True, False}, base
+
+
+def test_with_retrieval_and_a_routing_slice_retrieval_comes_before_the_pilot_and_routing_after(kb):
+    """A small served model for latency (routing a slice to it) whose job also needs long-tail facts it
+    has no retrieval for: both complements are proposed, on either side of the pilot (step 5)."""
+    a = (_load("06_small_model_for_latency").with_answer("baseline.retrieval", "none")
+         .with_answer("knowledge.long_tail_facts", True))
+    d = decide(a, kb, counterfactuals=False)
+    assert d.primary == "fine_tune"
+    assert [(c.lever, c.concerns) for c in d.plan.complements] == [("rag", ["fresh_facts"]),
+                                                                   ("routing_guardrails", ["routing"])]
+    assert [(s.role, s.lever) for s in d.plan.steps] == [("complement", "rag"), ("primary", "fine_tune"),
+                                                          ("complement", "routing_guardrails")]
+
+
+_SHOUT = re.compile(r"\b[A-Z]{2,}(?:\W+[A-Z]{2,}\b){2,}")  # three capitalised words in a row
+
+
+def test_step_texts_read_as_sentences(assessed):
+    """Titles, reasons and costs start with a capital and reasons end a sentence; go/no-go criteria are
+    phrases that go on after "metric:" or "go when", so they start in lower case; none shouts."""
+    for name, a in assessed:
+        for s in a.plan.steps:
+            for text in (s.title, s.why, s.cost):
+                assert text[0].isupper() and not _SHOUT.search(text), (name, s.role, text)
+            assert s.why.rstrip(")").endswith("."), (name, s.role, s.why)
+            for text in (s.go_no_go.metric, s.go_no_go.threshold):
+                assert text[0].islower() and not _SHOUT.search(text), (name, s.role, text)
