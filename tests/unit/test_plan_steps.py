@@ -29,9 +29,13 @@ def kb():
 @pytest.fixture(scope="module")
 def assessed(kb):
     # Nothing answered at all: every lever scores 0, prompting leads, and fine-tuning ties with it.
+    # Only the failure answered, for each cause: a format failure leaves fine-tuning at exactly 0 behind
+    # validators, which takes it off the table (no later step, no kill criterion).
+    causes = next(q for q in kb.questions if q.key == "failure.main_cause").choices
     return ([(p.stem, decide(load_answers(str(p)), kb)) for p in GOOD]
             + [(p.stem, decide(load_scenario(p)[1], kb)) for p in SCENARIOS]
-            + [("nothing answered", decide(Answers(), kb))])
+            + [("nothing answered", decide(Answers(), kb))]
+            + [(f"only {c.value}", decide(Answers().with_answer("failure.main_cause", c.value), kb)) for c in causes])
 
 
 def _load(name: str):
