@@ -21,11 +21,16 @@ def kb():
     return load_knowledge()
 
 
+def decided_cases(kb) -> list:
+    """Every fixture and scenario, decided: (name, assessment)."""
+    return ([(p.stem, decide(load_answers(str(p)), kb)) for p in GOOD]
+            + [(p.stem, decide(load_scenario(p)[1], kb)) for p in SCENARIOS])
+
+
 @pytest.fixture(scope="module")
 def assessed(kb):
     """Every fixture and scenario, decided once for all the invariants below."""
-    return ([(p.stem, decide(load_answers(str(p)), kb)) for p in GOOD]
-            + [(p.stem, decide(load_scenario(p)[1], kb)) for p in SCENARIOS])
+    return decided_cases(kb)
 
 
 def test_only_fit_rules_rank_levers_and_gated_levers_never_lead(assessed, kb):

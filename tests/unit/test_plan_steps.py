@@ -12,13 +12,10 @@ import re
 
 import pytest
 
-from advisor.core.answers import Answers, load_answers
+from advisor.core.answers import Answers
 from advisor.core.decide import decide
 from advisor.core.knowledge import load_knowledge
-from tests.conftest import DATA
-from tests.unit.test_seed_scenarios import SCENARIOS, load_scenario
-
-GOOD = sorted((DATA / "good").glob("*.yaml"))
+from tests.unit.test_plan import _load, decided_cases
 
 
 @pytest.fixture(scope="module")
@@ -28,19 +25,15 @@ def kb():
 
 @pytest.fixture(scope="module")
 def assessed(kb):
-    # Nothing answered at all: every lever scores 0, prompting leads, and fine-tuning ties with it.
-    # Only the failure answered, for each cause: a format failure leaves fine-tuning at exactly 0 behind
-    # validators, which takes it off the table (no later step, no kill criterion).
+    """Every fixture and scenario, and two kinds of sparse answers.
+
+    Nothing answered at all: every lever scores 0, prompting leads, and fine-tuning ties with it.
+    Only the failure answered, for each cause: a format failure leaves fine-tuning at exactly 0 behind
+    validators, which takes it off the table (no later step, no kill criterion)."""
     causes = next(q for q in kb.questions if q.key == "failure.main_cause").choices
-    return ([(p.stem, decide(load_answers(str(p)), kb)) for p in GOOD]
-            + [(p.stem, decide(load_scenario(p)[1], kb)) for p in SCENARIOS]
+    return (decided_cases(kb)
             + [("nothing answered", decide(Answers(), kb))]
             + [(f"only {c.value}", decide(Answers().with_answer("failure.main_cause", c.value), kb)) for c in causes])
-
-
-def _load(name: str):
-    p = DATA / "good" / f"{name}.yaml"
-    return load_answers(str(p)) if p.exists() else load_scenario(DATA / "scenarios" / f"{name}.yaml")[1]
 
 
 def _ft_on_table(a) -> bool:
