@@ -420,6 +420,8 @@ def lint(kb: KnowledgeBase, *, extra_keys: tuple[str, ...] = ()) -> list[str]:
             problems.append(f"rule {r.id}: a method rule moves methods, not options")
         if r.role == "readiness" and set(r.effects) - {"fine_tune"}:
             problems.append(f"rule {r.id}: a readiness rule only speaks to fine-tuning")
+        if r.role == "readiness" and not r.effects.get("fine_tune"):
+            problems.append(f"rule {r.id}: a readiness rule needs a fine_tune weight (its note in the plan shows it)")
         if not r.rationale.strip():
             problems.append(f"rule {r.id}: has no rationale")
     for b in kb.blockers:

@@ -199,46 +199,46 @@ def _between(q, current, to):
     return [values[k] for k in range(min(i, j) + 1, max(i, j))]
 
 
-def test_each_change_is_the_nearest_answer_that_clears_its_checks(assessed, kb):
-    """42 examples to clear a 200-example bar moves to 200, not to 1000; 'weekly' moves to the next step up."""
-    tried = 0
+def _changes(assessed):
+    """Each change of every path, with its answers and the other changes of its path made: (facts, change)."""
     for a in assessed:
         facts = a.answers.flat()
         path = a.plan.readiness.path_to_ready or []
         for c in path:
-            q = kb.question(c.key)
-            if is_unknown(c.current):
-                continue
-            others = {o.key: o.to for o in path if o is not c}
-            for v in _between(q, c.current, c.to):
-                tried += 1
-                for check_id in c.clears:
-                    assert _check(kb, check_id).when.evaluate({**facts, **others, c.key: v}) is not False, \
-                        f"{c.key}: {v!r} is nearer to {c.current!r} than {c.to!r} and clears {check_id} too"
+            yield {**facts, **{o.key: o.to for o in path if o is not c}}, c
+
+
+def test_each_change_is_the_nearest_answer_that_clears_its_checks(assessed, kb):
+    """42 examples to clear a 200-example bar moves to 200, not to 1000; 'weekly' moves to the next step up."""
+    tried = 0
+    for facts, c in _changes(assessed):
+        if is_unknown(c.current):
+            continue
+        for v in _between(kb.question(c.key), c.current, c.to):
+            tried += 1
+            for check_id in c.clears:
+                assert _check(kb, check_id).when.evaluate({**facts, c.key: v}) is not False, \
+                    f"{c.key}: {v!r} is nearer to {c.current!r} than {c.to!r} and clears {check_id} too"
     assert tried >= 10
 
 
 def test_a_fact_of_the_situation_is_changed_only_when_nothing_the_team_controls_clears_the_check(assessed, kb):
     """Raise the eval set before re-labelling the domain: actionable answers are tried first."""
     facts_changed = 0
-    for a in assessed:
-        facts = a.answers.flat()
-        path = a.plan.readiness.path_to_ready or []
-        for c in path:
-            if kb.question(c.key).actionable:
-                continue
-            assert is_unknown(c.current), f"{c.key} is a fact of the situation the user answered; only an unknown one moves"
-            facts_changed += 1
-            others = {o.key: o.to for o in path if o is not c}
-            for check_id in c.clears:
-                check = _check(kb, check_id)
-                for key in check.when.keys():
-                    q = kb.question(key)
-                    if q is None or not q.actionable:
-                        continue
-                    for v in _tries(q):
-                        assert check.when.evaluate({**facts, **others, key: v}) is not False, \
-                            f"{check_id}: answering {key} = {v!r} clears it, yet the path changes {c.key}"
+    for facts, c in _changes(assessed):
+        if kb.question(c.key).actionable:
+            continue
+        assert is_unknown(c.current), f"{c.key} is a fact of the situation the user answered; only an unknown one moves"
+        facts_changed += 1
+        for check_id in c.clears:
+            check = _check(kb, check_id)
+            for key in check.when.keys():
+                q = kb.question(key)
+                if q is None or not q.actionable:
+                    continue
+                for v in _tries(q):
+                    assert check.when.evaluate({**facts, key: v}) is not False, \
+                        f"{check_id}: answering {key} = {v!r} clears it, yet the path changes {c.key}"
     assert facts_changed >= 1
 
 

@@ -165,3 +165,16 @@ def test_rules_check_refuses_a_weight_that_moves_nothing(kb):
     broken = kb.model_copy(update={"rules": [zero if r is fit else r for r in kb.rules]})
     assert lint(broken, extra_keys=EVIDENCE_KEYS) == [
         f"rule {fit.id}: a weight of 0 for rag moves nothing (remove it or give it a sign)"]
+
+
+def test_rules_check_refuses_a_readiness_rule_that_does_not_weigh_fine_tuning(kb):
+    """A readiness rule's note in the plan carries its fine-tuning weight: one with none (or 0) says nothing."""
+    from advisor.core.decide import EVIDENCE_KEYS
+    from advisor.core.knowledge import lint
+
+    ready = next(r for r in kb.rules if r.role == "readiness")
+    for effects in ({}, {"fine_tune": 0.0}):
+        bare = ready.model_copy(update={"effects": effects, "method": {"lora": 0.5}})
+        broken = kb.model_copy(update={"rules": [bare if r is ready else r for r in kb.rules]})
+        assert f"rule {ready.id}: a readiness rule needs a fine_tune weight (its note in the plan shows it)" in lint(
+            broken, extra_keys=EVIDENCE_KEYS), effects
