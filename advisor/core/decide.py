@@ -865,12 +865,12 @@ def _plan(kb: KnowledgeBase, facts: dict[str, Any], core: _Core, options: list[O
     if with_path:
         readiness.path_to_ready, readiness.path_note = _path_to_ready(kb, facts, core)
 
-    first = steps[0] if steps else None
+    first = steps[0]  # never empty: every branch above adds the primary's own step
     summary = f"Lead with {kb.option(primary).name}"
     others = [c.name for c in complements if c.lever != primary and not c.in_place]
     if others:
         summary += ", with " + ", ".join(others) + " beside it"
-    if first and first.lever != primary:
+    if first.lever != primary:
         summary += f"; first, {first.title[0].lower() + first.title[1:]}"
     summary += "."
     return Plan(

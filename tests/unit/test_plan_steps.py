@@ -241,6 +241,8 @@ def test_the_summary_leads_with_the_primary_lists_what_goes_beside_it_and_names_
             assert f", with {', '.join(others)} beside it" in s, name
         else:
             assert "beside it" not in s, name
+        # Every plan has exactly one primary step, the primary lever's own, so there is always a first step.
+        assert [st.lever for st in _steps(a, "primary")] == [a.primary], name
         first = p.steps[0]
         if first.lever != a.primary:
             first_other += 1
